@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig, routeFromHash } from './config';
+
+const loc = (over: Partial<{ protocol: string; host: string; search: string; hash: string }> = {}) => ({
+  protocol: 'http:',
+  host: '127.0.0.1:8080',
+  search: '',
+  hash: '',
+  ...over,
+});
+
+describe('readConfig', () => {
+  it('defaults to the production stage on the page host', () => {
+    expect(readConfig(loc())).toEqual({ stage: 'production', wsUrl: 'ws://127.0.0.1:8080/production', reconnect: true });
+  });
+
+  it('uses wss on https', () => {
+    expect(readConfig(loc({ protocol: 'https:', host: 'gw.test' })).wsUrl).toBe('wss://gw.test/production');
+  });
+
+  it('reads ?stage= and ?ws=', () => {
+    expect(readConfig(loc({ search: '?stage=dev' }))).toEqual({ stage: 'dev', wsUrl: 'ws://127.0.0.1:8080/dev', reconnect: true });
+    expect(readConfig(loc({ search: '?ws=ws%3A%2F%2F127.0.0.1%3A9000%2Fx' })).wsUrl).toBe('ws://127.0.0.1:9000/x');
+    expect(readConfig(loc({ search: '?stage=' })).stage).toBe('production');
+  });
+
+  it('reads ?reconnect=0', () => {
+    expect(readConfig(loc({ search: '?reconnect=0' })).reconnect).toBe(false);
+    expect(readConfig(loc({ search: '?reconnect=off' })).reconnect).toBe(false);
+    expect(readConfig(loc({ search: '?reconnect=1' })).reconnect).toBe(true);
+  });
+
+  it('falls back to a query inside the hash', () => {
+    expect(readConfig(loc({ hash: '#/console?stage=beta' })).stage).toBe('beta');
+    expect(readConfig(loc({ search: '?stage=a', hash: '#/?stage=b' })).stage).toBe('a');
+  });
+});
+
+describe('routeFromHash', () => {
+  it('maps hashes to pages', () => {
+    expect(routeFromHash('')).toBe('client');
+    expect(routeFromHash('#/')).toBe('client');
+    expect(routeFromHash('#/console')).toBe('console');
+    expect(routeFromHash('#/console/')).toBe('console');
+    expect(routeFromHash('#/console?stage=x')).toBe('console');
+    expect(routeFromHash('#/nope')).toBe('client');
+  });
+});

@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+using Switchboard.Connections;
+using Switchboard.Registry;
+
+namespace Switchboard.Sqlite;
+
+/// <summary>
+/// The embedded registry: one SQLite file (WAL) owned by one gateway node.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Writes go through one writer loop that commits whatever is queued in a single transaction (group
+/// commit), so a burst of connects costs one commit, not one each; <see cref="AddAsync"/> completes after the
+/// commit that contains it.</item>
+/// <item>Activity (<see cref="Touch"/>) is coalesced in memory and written with the next commit.</item>
+/// <item>The file is owned exclusively through a lock file; a second process pointed at it fails to start
+/// with a clear message. At startup every entry is purged: they belonged to a process that is gone.</item>
+/// </list>
+/// </remarks>
+public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHostedService, IDisposable
+{
+    private const int MaxBatch = 512;
+    private const int SchemaVersion = 1;
+
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, long> _touches = new(StringComparer.Ordinal);
+    private readonly string _path;
+    private readonly string _connectionString;
+    private readonly NodeIdentity _node;
+    private readonly ILogger<SqliteConnectionRegistry> _logger;
+    private FileStream? _lockFile;
+    private SqliteConnection? _writer;
+    private Task? _writerLoop;
+
+    /// <summary>Creates the registry for the file named by <c>Switchboard:Registry:Path</c>.</summary>
+    public SqliteConnectionRegistry(IOptions<SwitchboardOptions> options, NodeIdentity node, ILogger<SqliteConnectionRegistry> logger)
+    {
+        _path = Path.GetFullPath(options.Value.Registry.Path);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+        _node = node;
+        _logger = logger;
+    }
+
+    /// <summary>The database file.</summary>
+    public string DatabasePath => _path;
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        try
+        {
+            _lockFile = new FileStream(_path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException exception)
+        {
+            throw new InvalidOperationException(
+                $"The registry file {_path} is in use by another Switchboard process (lock file {_path}.lock). " +
+                "Give each node its own Switchboard:Registry:Path, or use a clustered registry.", exception);
+        }
+
+        _writer = new SqliteConnection(_connectionString);
+        await _writer.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(_writer, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA busy_timeout = 5000;
+            CREATE TABLE IF NOT EXISTS connections (
+                id TEXT NOT NULL PRIMARY KEY,
+                node_id TEXT NOT NULL,
+                connected_at INTEGER NOT NULL,
+                last_active_at INTEGER NOT NULL,
+                source_ip TEXT NOT NULL,
+                user_agent TEXT
+            ) WITHOUT ROWID;
+            """, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(_writer, $"PRAGMA user_version = {SchemaVersion};", cancellationToken).ConfigureAwait(false);
+
+        // Whatever is here belonged to a process that no longer runs (the lock proves it): those are ghosts.
+        using (var purge = _writer.CreateCommand())
+        {
+            purge.CommandText = "DELETE FROM connections";
+            var purged = await purge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (purged > 0)
+            {
+                LogPurged(_logger, purged, _path);
+            }
+        }
+
+        _writerLoop = Task.Run(WriterLoopAsync, CancellationToken.None);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _writes.Writer.TryComplete();
+        if (_writerLoop is not null)
+        {
+            await _writerLoop.ConfigureAwait(false);
+        }
+
+        if (_writer is not null)
+        {
+            await ExecuteAsync(_writer, $"DELETE FROM connections WHERE node_id = '{_node.Id}'", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        Dispose();
+    }
+
+    /// <inheritdoc />
+    public ValueTask AddAsync(ConnectionRecord record, CancellationToken cancellationToken) =>
+        EnqueueAsync(new PendingWrite(record, null), cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask RemoveAsync(string connectionId, CancellationToken cancellationToken) =>
+        EnqueueAsync(new PendingWrite(null, connectionId), cancellationToken);
+
+    /// <inheritdoc />
+    public void Touch(string connectionId, DateTimeOffset lastActiveAt)
+    {
+        var wasEmpty = _touches.IsEmpty;
+        _touches[connectionId] = lastActiveAt.ToUnixTimeMilliseconds();
+        if (wasEmpty)
+        {
+            // Wake the writer; touches ride along with it.
+            _writes.Writer.TryWrite(PendingWrite.FlushTouches);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id, node_id, connected_at, last_active_at, source_ip, user_agent FROM connections WHERE id = $id";
+            command.Parameters.AddWithValue("$id", connectionId);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader) : null;
+        }
+        catch (SqliteException exception)
+        {
+            throw Unavailable(exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ConnectionPage> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT id, node_id, connected_at, last_active_at, source_ip, user_agent FROM connections
+                WHERE id > $after ORDER BY id LIMIT $limit
+                """;
+            command.Parameters.AddWithValue("$after", nextToken ?? "");
+            command.Parameters.AddWithValue("$limit", limit + 1);
+            var items = new List<ConnectionRecord>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                items.Add(ReadRecord(reader));
+            }
+
+            string? next = null;
+            if (items.Count > limit)
+            {
+                items.RemoveAt(limit);
+                next = items[^1].ConnectionId;
+            }
+
+            return new ConnectionPage(items, next);
+        }
+        catch (SqliteException exception)
+        {
+            throw Unavailable(exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writer = null;
+        _lockFile?.Dispose();
+        _lockFile = null;
+    }
+
+    private async ValueTask EnqueueAsync(PendingWrite write, CancellationToken cancellationToken)
+    {
+        if (!_writes.Writer.TryWrite(write))
+        {
+            throw new RegistryUnavailableException($"The SQLite registry {_path} is not running");
+        }
+
+        await write.Done!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        using var insert = _writer!.CreateCommand();
+        insert.CommandText = """
+            INSERT OR REPLACE INTO connections (id, node_id, connected_at, last_active_at, source_ip, user_agent)
+            VALUES ($id, $node, $connected, $active, $ip, $ua)
+            """;
+        var insertId = insert.Parameters.Add("$id", SqliteType.Text);
+        var insertNode = insert.Parameters.Add("$node", SqliteType.Text);
+        var insertConnected = insert.Parameters.Add("$connected", SqliteType.Integer);
+        var insertActive = insert.Parameters.Add("$active", SqliteType.Integer);
+        var insertIp = insert.Parameters.Add("$ip", SqliteType.Text);
+        var insertUserAgent = insert.Parameters.Add("$ua", SqliteType.Text);
+        using var delete = _writer.CreateCommand();
+        delete.CommandText = "DELETE FROM connections WHERE id = $id";
+        var deleteId = delete.Parameters.Add("$id", SqliteType.Text);
+        using var touch = _writer.CreateCommand();
+        touch.CommandText = "UPDATE connections SET last_active_at = $active WHERE id = $id AND last_active_at < $active";
+        var touchId = touch.Parameters.Add("$id", SqliteType.Text);
+        var touchActive = touch.Parameters.Add("$active", SqliteType.Integer);
+
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            try
+            {
+                using var transaction = _writer.BeginTransaction();
+                insert.Transaction = delete.Transaction = touch.Transaction = transaction;
+                foreach (var write in batch)
+                {
+                    if (write.Add is { } record)
+                    {
+                        insertId.Value = record.ConnectionId;
+                        insertNode.Value = record.NodeId;
+                        insertConnected.Value = record.ConnectedAt.ToUnixTimeMilliseconds();
+                        insertActive.Value = record.LastActiveAt.ToUnixTimeMilliseconds();
+                        insertIp.Value = record.SourceIp;
+                        insertUserAgent.Value = (object?)record.UserAgent ?? DBNull.Value;
+                        insert.ExecuteNonQuery();
+                    }
+                    else if (write.RemoveId is { } id)
+                    {
+                        deleteId.Value = id;
+                        delete.ExecuteNonQuery();
+                    }
+                }
+
+                foreach (var id in _touches.Keys)
+                {
+                    if (_touches.TryRemove(id, out var activeMs))
+                    {
+                        touchId.Value = id;
+                        touchActive.Value = activeMs;
+                        touch.ExecuteNonQuery();
+                    }
+                }
+
+                transaction.Commit();
+                foreach (var write in batch)
+                {
+                    write.Done?.TrySetResult();
+                }
+            }
+            catch (SqliteException exception)
+            {
+                var failure = Unavailable(exception);
+                foreach (var write in batch)
+                {
+                    write.Done?.TrySetException(failure);
+                }
+            }
+        }
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private RegistryUnavailableException Unavailable(SqliteException exception) =>
+        new($"The SQLite registry {_path} failed: {exception.Message}", exception);
+
+    private static ConnectionRecord ReadRecord(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+        reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetString(5));
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Only constant SQL and the node id this process generated reach here.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(100, LogLevel.Information, "Purged {Count} connection(s) left in {Path} by a previous process; they answer 410")]
+    private static partial void LogPurged(ILogger logger, int count, string path);
+
+    private sealed record PendingWrite(ConnectionRecord? Add, string? RemoveId)
+    {
+        public static readonly PendingWrite FlushTouches = new(null, null) { Done = null };
+
+        public TaskCompletionSource? Done { get; init; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,45 @@
+namespace Switchboard.Configuration;
+
+/// <summary>Limits and lifetimes. Defaults are API Gateway's quotas.</summary>
+public sealed class LimitsOptions
+{
+    /// <summary>Largest message a client may send, in bytes (API Gateway: 128 KB). Larger closes the connection with 1009.</summary>
+    public int MaxMessageBytes { get; set; } = 128 * 1024;
+
+    /// <summary>Largest single frame a client may send, in bytes (API Gateway: 32 KB). Larger closes the connection with 1009.</summary>
+    public int MaxFrameBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Largest <c>PostToConnection</c> / broadcast payload, in bytes (API Gateway: 131072). Larger answers 413.</summary>
+    public int MaxPostBytes { get; set; } = 128 * 1024;
+
+    /// <summary>A connection with no data frame in either direction for this long is closed with 1001 (API Gateway: 10 minutes).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A connection is closed with 1001 once it is this old (API Gateway: 2 hours).</summary>
+    public TimeSpan MaxConnectionDuration { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>Default time an integration may take before the client gets "Endpoint request timed out" (API Gateway: 29 s).</summary>
+    public TimeSpan IntegrationTimeout { get; set; } = TimeSpan.FromSeconds(29);
+
+    /// <summary>
+    /// Messages that may wait in one connection's outbound queue. When it is full, <c>PostToConnection</c>
+    /// answers 429 (LimitExceededException, as API Gateway does when its client buffer is full) and a broadcast skips that client.
+    /// </summary>
+    public int MaxQueuedMessagesPerConnection { get; set; } = 1024;
+
+    /// <summary>
+    /// Messages of one connection whose integrations may run at once. Messages are dispatched in arrival order
+    /// and may complete in any order, as on API Gateway; when this many are running, the gateway stops reading
+    /// from that client until one completes.
+    /// </summary>
+    public int MaxInFlightMessagesPerConnection { get; set; } = 16;
+
+    /// <summary>Interval of protocol-level pings that detect dead peers; zero disables them. Pings do not count as activity.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the gateway waits for a peer's close frame (or a ping's pong) before it drops the TCP connection.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a graceful shutdown waits for connections to close and <c>$disconnect</c> to run.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}

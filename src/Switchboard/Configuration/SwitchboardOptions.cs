@@ -1,0 +1,39 @@
+namespace Switchboard.Configuration;
+
+/// <summary>
+/// The API definition: the counterpart of an API Gateway WebSocket API, its stage and its routes.
+/// Bound from the <c>Switchboard</c> configuration section (a JSON definition file, environment
+/// variables, command-line overrides). Unknown keys are rejected at startup.
+/// </summary>
+public sealed class SwitchboardOptions
+{
+    /// <summary>The configuration section this type is bound from.</summary>
+    public const string SectionName = "Switchboard";
+
+    /// <summary>Stage name; clients connect to <c>/{Stage}</c> and backends call <c>/{Stage}/@connections</c>.</summary>
+    public string Stage { get; set; } = "production";
+
+    /// <summary>Value of <c>requestContext.apiId</c> in events.</summary>
+    public string ApiId { get; set; } = "switchboard";
+
+    /// <summary>
+    /// Value of <c>requestContext.domainName</c>. Handlers build their management endpoint as
+    /// <c>https://{domainName}/{stage}</c>; when unset, the Host header of the client's handshake is used.
+    /// </summary>
+    public string? DomainName { get; set; }
+
+    /// <summary>The route selection expression applied to every incoming message.</summary>
+    public string RouteSelectionExpression { get; set; } = "$request.body.action";
+
+    /// <summary>Routes by route key: <c>$connect</c>, <c>$disconnect</c>, <c>$default</c> and custom keys.</summary>
+    public List<RouteOptions> Routes { get; set; } = [];
+
+    /// <summary>Sizes and lifetimes; defaults are API Gateway's.</summary>
+    public LimitsOptions Limits { get; set; } = new();
+
+    /// <summary>Where the connection registry lives.</summary>
+    public RegistryOptions Registry { get; set; } = new();
+
+    /// <summary>Who may call the management API.</summary>
+    public ManagementOptions Management { get; set; } = new();
+}

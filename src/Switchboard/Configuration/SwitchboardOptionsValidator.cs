@@ -1,0 +1,164 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Switchboard.Integrations.InProcess;
+using Switchboard.Routing;
+
+namespace Switchboard.Configuration;
+
+/// <summary>
+/// Checks the whole definition and reports every problem with its configuration key path
+/// (<c>Switchboard:Routes:2:Integration:Uri: …</c>), so one run shows everything to fix.
+/// </summary>
+internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : IValidateOptions<SwitchboardOptions>
+{
+    private const string Root = SwitchboardOptions.SectionName;
+    private static readonly string[] ReservedRouteKeys = [RouteTable.ConnectKey, RouteTable.DisconnectKey, RouteTable.DefaultKey];
+    private static readonly string[] Providers = ["sqlite", "memory"];
+    private static readonly TimeSpan MinIntegrationTimeout = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxIntegrationTimeout = TimeSpan.FromMinutes(15);
+
+    public ValidateOptionsResult Validate(string? name, SwitchboardOptions options)
+    {
+        var errors = Collect(options, services.GetService<IServiceProviderIsKeyedService>());
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Every problem in <paramref name="options"/>; empty when it is valid.</summary>
+    public static List<string> Collect(SwitchboardOptions options, IServiceProviderIsKeyedService? handlers)
+    {
+        var errors = new List<string>();
+        void Error(string key, string message) => errors.Add($"{Root}:{key}: {message}");
+
+        if (string.IsNullOrEmpty(options.Stage) || !options.Stage.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            Error("Stage", $"'{options.Stage}' is not a valid stage name (letters, digits, '-' and '_')");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ApiId))
+        {
+            Error("ApiId", "must not be empty");
+        }
+
+        if (!RouteSelectionExpression.TryParse(options.RouteSelectionExpression, out _, out var expressionError))
+        {
+            Error("RouteSelectionExpression", expressionError!);
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Routes.Count; i++)
+        {
+            ValidateRoute($"Routes:{i}", options.Routes[i], i, seen, handlers, Error);
+        }
+
+        ValidateLimits(options.Limits, Error);
+
+        if (!Providers.Contains(options.Registry.Provider, StringComparer.OrdinalIgnoreCase))
+        {
+            Error("Registry:Provider", $"unknown provider '{options.Registry.Provider}' (expected one of: {string.Join(", ", Providers)})");
+        }
+        else if (options.Registry.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Registry.Path))
+        {
+            Error("Registry:Path", "must name the SQLite database file");
+        }
+
+        return errors;
+    }
+
+    private static void ValidateRoute(string key, RouteOptions route, int index, Dictionary<string, int> seen, IServiceProviderIsKeyedService? handlers, Action<string, string> error)
+    {
+        if (string.IsNullOrEmpty(route.RouteKey))
+        {
+            error($"{key}:RouteKey", "must not be empty");
+        }
+        else if (route.RouteKey.StartsWith('$') && !ReservedRouteKeys.Contains(route.RouteKey))
+        {
+            error($"{key}:RouteKey", $"'{route.RouteKey}' is not a reserved route key ({string.Join(", ", ReservedRouteKeys)}); custom keys must not start with '$'");
+        }
+        else if (!seen.TryAdd(route.RouteKey, index))
+        {
+            error($"{key}:RouteKey", $"'{route.RouteKey}' is already defined by Routes:{seen[route.RouteKey]}");
+        }
+
+        var integration = route.Integration;
+        var integrationKey = $"{key}:Integration";
+        switch (integration.Type.ToLowerInvariant())
+        {
+            case "http":
+                if (string.IsNullOrWhiteSpace(integration.Uri))
+                {
+                    error($"{integrationKey}:Uri", "is required for an http integration");
+                }
+                else if (!Uri.TryCreate(integration.Uri, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    error($"{integrationKey}:Uri", $"'{integration.Uri}' is not an absolute http or https URL");
+                }
+
+                break;
+            case "inprocess":
+                if (string.IsNullOrWhiteSpace(integration.Handler))
+                {
+                    error($"{integrationKey}:Handler", "is required for an inprocess integration");
+                }
+                else if (handlers is not null && !handlers.IsKeyedService(typeof(IRouteHandler), integration.Handler))
+                {
+                    error($"{integrationKey}:Handler", $"no route handler named '{integration.Handler}' is registered (services.AddRouteHandler)");
+                }
+
+                break;
+            case "":
+                error($"{integrationKey}:Type", "is required (http or inprocess)");
+                break;
+            default:
+                error($"{integrationKey}:Type", $"unknown integration type '{integration.Type}' (expected http or inprocess)");
+                break;
+        }
+
+        if (integration.Timeout is { } timeout && (timeout < MinIntegrationTimeout || timeout > MaxIntegrationTimeout))
+        {
+            error($"{integrationKey}:Timeout", $"{timeout} is outside {MinIntegrationTimeout.TotalMilliseconds:0} ms to {MaxIntegrationTimeout.TotalMinutes:0} minutes");
+        }
+    }
+
+    private static void ValidateLimits(LimitsOptions limits, Action<string, string> error)
+    {
+        void Positive(string name, long value)
+        {
+            if (value <= 0)
+            {
+                error($"Limits:{name}", $"must be positive (got {value})");
+            }
+        }
+
+        void PositiveTime(string name, TimeSpan value)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                error($"Limits:{name}", $"must be positive (got {value})");
+            }
+        }
+
+        Positive(nameof(limits.MaxMessageBytes), limits.MaxMessageBytes);
+        Positive(nameof(limits.MaxFrameBytes), limits.MaxFrameBytes);
+        Positive(nameof(limits.MaxPostBytes), limits.MaxPostBytes);
+        Positive(nameof(limits.MaxQueuedMessagesPerConnection), limits.MaxQueuedMessagesPerConnection);
+        Positive(nameof(limits.MaxInFlightMessagesPerConnection), limits.MaxInFlightMessagesPerConnection);
+        PositiveTime(nameof(limits.IdleTimeout), limits.IdleTimeout);
+        PositiveTime(nameof(limits.MaxConnectionDuration), limits.MaxConnectionDuration);
+        PositiveTime(nameof(limits.CloseTimeout), limits.CloseTimeout);
+        PositiveTime(nameof(limits.ShutdownTimeout), limits.ShutdownTimeout);
+        if (limits.IntegrationTimeout < MinIntegrationTimeout || limits.IntegrationTimeout > MaxIntegrationTimeout)
+        {
+            error("Limits:IntegrationTimeout", $"{limits.IntegrationTimeout} is outside {MinIntegrationTimeout.TotalMilliseconds:0} ms to {MaxIntegrationTimeout.TotalMinutes:0} minutes");
+        }
+
+        if (limits.KeepAliveInterval < TimeSpan.Zero)
+        {
+            error("Limits:KeepAliveInterval", $"must be zero (off) or positive (got {limits.KeepAliveInterval})");
+        }
+
+        if (limits.MaxFrameBytes > limits.MaxMessageBytes && limits.MaxMessageBytes > 0)
+        {
+            error("Limits:MaxFrameBytes", $"{limits.MaxFrameBytes} exceeds Limits:MaxMessageBytes ({limits.MaxMessageBytes})");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+using Switchboard.Diagnostics;
+using Switchboard.Registry;
+using Switchboard.Transport;
+
+namespace Switchboard.Connections;
+
+/// <summary>
+/// One timer for all connections of the node (no per-connection timers): once per <see cref="SweepInterval"/>
+/// it closes idle and over-age connections, sends keep-alive pings and aborts peers that stopped answering
+/// them, and writes recent activity to the registry in one batch. On shutdown it closes every connection with
+/// 1001 and waits, within the shutdown timeout, for their <c>$disconnect</c> to run.
+/// </summary>
+internal sealed class ConnectionLifetimeMonitor(
+    LocalConnections local,
+    IConnectionRegistry registry,
+    IOptions<SwitchboardOptions> options,
+    TimeProvider time,
+    ILogger<ConnectionLifetimeMonitor> logger) : IHostedLifecycleService, IDisposable
+{
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
+    public const string IdleReason = "Idle timeout";
+    public const string MaxDurationReason = "Maximum connection duration reached";
+    public const string ShutdownReason = "Server shutting down";
+
+    private readonly LimitsOptions _limits = options.Value.Limits;
+    private ITimer? _timer;
+    private int _sweeping;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = time.CreateTimer(static state => ((ConnectionLifetimeMonitor)state!).Sweep(), this, SweepInterval, SweepInterval);
+        return Task.CompletedTask;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Runs before any hosted service (Kestrel included) stops: Kestrel waits for open requests, and each
+    /// WebSocket is an open request until it is closed here.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        var open = local.All.ToList();
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        Log.ShuttingDown(logger, open.Count);
+        foreach (var connection in open)
+        {
+            connection.TryBeginClose(new ServerClose(CloseCodes.GoingAway, ShutdownReason, ShutdownReason));
+        }
+
+        // Each connection leaves the table once its close handshake is over; $disconnect runs right after.
+        try
+        {
+            await local.WaitUntilEmptyAsync().WaitAsync(_limits.ShutdownTimeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        {
+        }
+
+        if (local.Count > 0)
+        {
+            Log.ShutdownTimedOut(logger, local.Count);
+            foreach (var connection in local.All)
+            {
+                connection.Abort();
+            }
+        }
+    }
+
+    /// <summary>One pass over the node's connections. Internal so tests can drive it with a fake clock.</summary>
+    internal void Sweep()
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = time.GetUtcNow();
+            var nowMs = now.ToUnixTimeMilliseconds();
+            var keepAliveMs = (long)_limits.KeepAliveInterval.TotalMilliseconds;
+            foreach (var connection in local.All)
+            {
+                if (connection.IsClosing)
+                {
+                    continue;
+                }
+
+                if (now - connection.ConnectedAt >= _limits.MaxConnectionDuration)
+                {
+                    connection.TryBeginClose(new ServerClose(CloseCodes.GoingAway, MaxDurationReason, MaxDurationReason));
+                    continue;
+                }
+
+                if (nowMs - connection.LastActiveMs >= (long)_limits.IdleTimeout.TotalMilliseconds)
+                {
+                    connection.TryBeginClose(new ServerClose(CloseCodes.GoingAway, IdleReason, IdleReason));
+                    continue;
+                }
+
+                if (keepAliveMs > 0)
+                {
+                    var pingSent = connection.PingSentMs;
+                    if (pingSent != 0 && nowMs - pingSent >= keepAliveMs)
+                    {
+                        // Two intervals without a single frame from the peer: the TCP connection is dead.
+                        connection.Abort();
+                        continue;
+                    }
+
+                    if (pingSent == 0 && nowMs - connection.LastReceivedMs >= keepAliveMs)
+                    {
+                        connection.SendPing();
+                    }
+                }
+
+                var lastActive = connection.LastActiveMs;
+                if (lastActive != connection.LastFlushedActiveMs)
+                {
+                    connection.LastFlushedActiveMs = lastActive;
+                    registry.Touch(connection.Id, connection.LastActiveAt);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    public void Dispose() => _timer?.Dispose();
+}

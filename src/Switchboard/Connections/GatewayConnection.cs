@@ -1,0 +1,291 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Switchboard.Diagnostics;
+using Switchboard.Transport;
+
+namespace Switchboard.Connections;
+
+/// <summary>
+/// One open client connection on this node: its identity, its outbound queue and the single writer that
+/// drains it. Any thread may send; frames are written in the order they were queued.
+/// </summary>
+/// <remarks>
+/// The writer ("pump") runs only while there is something to write and holds a buffer only then, so an
+/// idle connection costs no buffer and no pending task. Queued frames are coalesced into one write.
+/// </remarks>
+internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
+{
+    private const int CoalesceBufferBytes = 16 * 1024;
+
+    private readonly Stream _stream;
+    private readonly ConcurrentQueue<OutboundMessage> _outbound = new();
+    private readonly int _maxQueuedMessages;
+    private readonly SwitchboardMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _closeTimeout;
+    private readonly CancellationTokenSource _aborted = new();
+    private readonly TaskCompletionSource _closeSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _queuedMessages;
+    private int _pumping;
+    private int _closing;
+    private bool _closeWritten;
+    private long _lastActiveMs;
+    private long _lastReceivedMs;
+    private long _pingSentMs;
+    private ITimer? _closeTimer;
+
+    public GatewayConnection(
+        string id,
+        DateTimeOffset connectedAt,
+        string sourceIp,
+        string? userAgent,
+        Stream stream,
+        int maxQueuedMessages,
+        TimeSpan closeTimeout,
+        TimeProvider time,
+        SwitchboardMetrics metrics)
+    {
+        Id = id;
+        ConnectedAt = connectedAt;
+        SourceIp = sourceIp;
+        UserAgent = userAgent;
+        _stream = stream;
+        _maxQueuedMessages = maxQueuedMessages;
+        _closeTimeout = closeTimeout;
+        _time = time;
+        _metrics = metrics;
+        _lastActiveMs = _lastReceivedMs = connectedAt.ToUnixTimeMilliseconds();
+    }
+
+    public string Id { get; }
+
+    public DateTimeOffset ConnectedAt { get; }
+
+    public string SourceIp { get; }
+
+    public string? UserAgent { get; }
+
+    /// <summary>When a data frame last crossed the connection, in either direction.</summary>
+    public DateTimeOffset LastActiveAt => DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _lastActiveMs));
+
+    /// <summary>The last activity already written to the registry (owned by the lifetime monitor).</summary>
+    public long LastFlushedActiveMs { get; set; }
+
+    internal long LastActiveMs => Volatile.Read(ref _lastActiveMs);
+
+    internal long LastReceivedMs => Volatile.Read(ref _lastReceivedMs);
+
+    internal long PingSentMs => Volatile.Read(ref _pingSentMs);
+
+    /// <summary>Set when the gateway started the close; null when the client did or the transport failed.</summary>
+    public ServerClose? ServerClose { get; private set; }
+
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>Cancelled when the connection must end now, without waiting for the close handshake.</summary>
+    public CancellationToken Aborted => _aborted.Token;
+
+    /// <summary>Completes when the close frame has been written (or writing became impossible).</summary>
+    public Task CloseSent => _closeSent.Task;
+
+    /// <summary>Hands a message to the outbound queue.</summary>
+    public SendStatus TrySend(OutboundMessage message)
+    {
+        if (IsClosing)
+        {
+            return SendStatus.Gone;
+        }
+
+        if (Interlocked.Increment(ref _queuedMessages) > _maxQueuedMessages)
+        {
+            Interlocked.Decrement(ref _queuedMessages);
+            return SendStatus.QueueFull;
+        }
+
+        _outbound.Enqueue(message);
+        SchedulePump();
+        return SendStatus.Queued;
+    }
+
+    /// <summary>Notes a frame from the client; data frames also count as activity.</summary>
+    public void OnReceived(bool isData)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        Volatile.Write(ref _lastReceivedMs, now);
+        Volatile.Write(ref _pingSentMs, 0);
+        if (isData)
+        {
+            Volatile.Write(ref _lastActiveMs, now);
+        }
+    }
+
+    /// <summary>Queues a pong; control frames bypass the queue limit.</summary>
+    public void SendPong(byte[] payload) => EnqueueControl(OutboundMessage.Control(WebSocketOpcode.Pong, payload));
+
+    /// <summary>Queues a keep-alive ping.</summary>
+    public void SendPing()
+    {
+        Volatile.Write(ref _pingSentMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        EnqueueControl(OutboundMessage.Control(WebSocketOpcode.Ping, ReadOnlyMemory<byte>.Empty));
+    }
+
+    /// <summary>
+    /// Starts the closing handshake: messages already queued are written first, then the close frame. If the
+    /// peer has not finished the handshake within the close timeout, the connection is aborted.
+    /// Returns false when the connection was already closing.
+    /// </summary>
+    public bool TryBeginClose(ServerClose close) => BeginClose(close, close.Code, close.FrameReason);
+
+    /// <summary>Answers the client's close frame with the same code (RFC 6455 section 5.5.1).</summary>
+    public bool TryEchoClose(int code) => BeginClose(null, code, "");
+
+    /// <summary>Ends the connection at once.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _closeSent.TrySetResult();
+    }
+
+    /// <summary>Marks the connection as over: nothing more can be queued to it.</summary>
+    public void MarkEnded() => Interlocked.Exchange(ref _closing, 1);
+
+    /// <summary>Releases timers; call after the connection has ended.</summary>
+    public void Release()
+    {
+        _closeTimer?.Dispose();
+        _closeSent.TrySetResult();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Release();
+        _aborted.Dispose();
+    }
+
+    private bool BeginClose(ServerClose? close, int code, string reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return false;
+        }
+
+        ServerClose = close;
+        _closeTimer = _time.CreateTimer(static state => ((GatewayConnection)state!).Abort(), this, _closeTimeout, Timeout.InfiniteTimeSpan);
+        EnqueueControl(OutboundMessage.Close(code, reason));
+        return true;
+    }
+
+    private void EnqueueControl(OutboundMessage message)
+    {
+        Interlocked.Increment(ref _queuedMessages);
+        _outbound.Enqueue(message);
+        SchedulePump();
+    }
+
+    private void SchedulePump()
+    {
+        if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
+
+    private async Task PumpAsync()
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                buffer ??= ArrayPool<byte>.Shared.Rent(CoalesceBufferBytes);
+                var used = 0;
+                while (_outbound.TryDequeue(out var message))
+                {
+                    Interlocked.Decrement(ref _queuedMessages);
+                    if (_closeWritten)
+                    {
+                        continue;
+                    }
+
+                    var frame = message.Frame;
+                    if (frame.Length > buffer.Length - used)
+                    {
+                        if (used > 0)
+                        {
+                            await _stream.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                            used = 0;
+                        }
+
+                        if (frame.Length > buffer.Length)
+                        {
+                            await _stream.WriteAsync(frame).ConfigureAwait(false);
+                            CountWritten(message);
+                            continue;
+                        }
+                    }
+
+                    frame.CopyTo(buffer, used);
+                    used += frame.Length;
+                    CountWritten(message);
+                }
+
+                if (used > 0)
+                {
+                    await _stream.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                    await _stream.FlushAsync().ConfigureAwait(false);
+                }
+
+                if (_closeWritten)
+                {
+                    _closeSent.TrySetResult();
+                }
+
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
+                Volatile.Write(ref _pumping, 0);
+                if (_outbound.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+        }
+#pragma warning disable CA1031 // The transport failing is how a dead peer shows itself; the reader loop reports it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            // Leave _pumping set so nothing schedules another writer on a broken stream.
+            Interlocked.Exchange(ref _closing, 1);
+            Abort();
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private void CountWritten(OutboundMessage message)
+    {
+        if (message.Opcode == WebSocketOpcode.Close)
+        {
+            _closeWritten = true;
+        }
+        else if (message.IsData)
+        {
+            Volatile.Write(ref _lastActiveMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            _metrics.MessageOut();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text;
+using System.Text.Unicode;
+using Switchboard.Transport;
+
+namespace Switchboard.Connections;
+
+/// <summary>
+/// A message on its way to one or many clients. Immutable and shareable: a broadcast hands the same
+/// instance to every recipient's queue, and the frame is encoded once for all of them (server frames are
+/// unmasked, so the bytes are the same for every recipient).
+/// </summary>
+public sealed class OutboundMessage
+{
+    private byte[]? _frame;
+
+    private OutboundMessage(ReadOnlyMemory<byte> payload, WebSocketOpcode opcode)
+    {
+        Payload = payload;
+        Opcode = opcode;
+    }
+
+    /// <summary>The bytes to send.</summary>
+    public ReadOnlyMemory<byte> Payload { get; }
+
+    /// <summary>True for a text frame (valid UTF-8, what API Gateway's PostToConnection delivers); false for a binary frame.</summary>
+    public bool IsText => Opcode == WebSocketOpcode.Text;
+
+    internal WebSocketOpcode Opcode { get; }
+
+    internal bool IsData => Opcode is WebSocketOpcode.Text or WebSocketOpcode.Binary;
+
+    /// <summary>The whole frame, encoded on first use and shared by every recipient.</summary>
+    internal byte[] Frame => _frame ??= WebSocketFrameEncoder.Encode(Opcode, Payload.Span);
+
+    /// <summary>A message from raw bytes: a text frame when they are valid UTF-8, a binary frame otherwise, so nothing is lost.</summary>
+    public static OutboundMessage FromBytes(ReadOnlyMemory<byte> payload) =>
+        new(payload, Utf8.IsValid(payload.Span) ? WebSocketOpcode.Text : WebSocketOpcode.Binary);
+
+    /// <summary>A text message.</summary>
+    public static OutboundMessage FromText(string text) => new(Encoding.UTF8.GetBytes(text), WebSocketOpcode.Text);
+
+    internal static OutboundMessage Close(int code, string reason) =>
+        new(ReadOnlyMemory<byte>.Empty, WebSocketOpcode.Close) { _frame = WebSocketFrameEncoder.EncodeClose(code, reason) };
+
+    internal static OutboundMessage Control(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload) => new(payload, opcode);
+}

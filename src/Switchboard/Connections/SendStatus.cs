@@ -1,0 +1,14 @@
+namespace Switchboard.Connections;
+
+/// <summary>What became of a message handed to a connection.</summary>
+public enum SendStatus
+{
+    /// <summary>The message is in the connection's outbound queue and will be written in order.</summary>
+    Queued,
+
+    /// <summary>The connection is not open (closed, closing, unknown, or still inside <c>$connect</c>).</summary>
+    Gone,
+
+    /// <summary>The connection's outbound queue is full: the client is not reading fast enough.</summary>
+    QueueFull,
+}

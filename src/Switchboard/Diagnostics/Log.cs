@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace Switchboard.Diagnostics;
+
+/// <summary>Every log line the gateway writes, with stable event ids. Secrets (integration headers, payloads) are never logged.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId} opened from {SourceIp}")]
+    public static partial void ConnectionOpened(ILogger logger, string connectionId, string sourceIp);
+
+    [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId} closed: {StatusCode} {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, string connectionId, int statusCode, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "$connect rejected connection {ConnectionId} with HTTP {StatusCode}")]
+    public static partial void ConnectRejected(ILogger logger, string connectionId, int statusCode);
+
+    [LoggerMessage(4, LogLevel.Warning, "Integration for route {RouteKey} failed (connection {ConnectionId}, requestId {RequestId}): {Detail}")]
+    public static partial void IntegrationFailed(ILogger logger, string routeKey, string connectionId, string requestId, string detail);
+
+    [LoggerMessage(5, LogLevel.Warning, "Integration for route {RouteKey} timed out (connection {ConnectionId}, requestId {RequestId}): {Detail}")]
+    public static partial void IntegrationTimedOut(ILogger logger, string routeKey, string connectionId, string requestId, string detail);
+
+    [LoggerMessage(6, LogLevel.Information, "Message on connection {ConnectionId} matched no route and there is no $default route (requestId {RequestId})")]
+    public static partial void NoRoute(ILogger logger, string connectionId, string requestId);
+
+    [LoggerMessage(7, LogLevel.Error, "The connection registry is unavailable; connection attempt refused with 503")]
+    public static partial void RegistryUnavailableOnConnect(ILogger logger, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Warning, "Could not remove connection {ConnectionId} from the registry")]
+    public static partial void RegistryRemoveFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Information, "Shutting down: closing {Count} connection(s)")]
+    public static partial void ShuttingDown(ILogger logger, int count);
+
+    [LoggerMessage(10, LogLevel.Warning, "Shutdown timed out with {Count} connection(s) still closing")]
+    public static partial void ShutdownTimedOut(ILogger logger, int count);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId} ended with a transport error")]
+    public static partial void ConnectionFaulted(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Error, "Unexpected error on connection {ConnectionId}")]
+    public static partial void UnexpectedConnectionError(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Information, "Switchboard stage '{Stage}': {RouteCount} route(s), WebSocket endpoint /{Stage}, management API /{Stage}/@connections")]
+    public static partial void Started(ILogger logger, string stage, int routeCount);
+
+    [LoggerMessage(14, LogLevel.Warning, "Management call from non-loopback address {RemoteAddress} refused (set Switchboard:Management:AllowRemote to allow it)")]
+    public static partial void RemoteManagementRefused(ILogger logger, string remoteAddress);
+}

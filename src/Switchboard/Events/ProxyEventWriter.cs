@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Primitives;
+
+namespace Switchboard.Events;
+
+/// <summary>
+/// Writes a <see cref="RouteEvent"/> as the JSON API Gateway sends to a Lambda-proxy integration,
+/// field for field (see docs/aws-compatibility.md). Written with <see cref="Utf8JsonWriter"/>: no reflection, no DOM.
+/// </summary>
+public static class ProxyEventWriter
+{
+    private static readonly string[] EventTypeNames = ["CONNECT", "MESSAGE", "DISCONNECT"];
+
+    /// <summary>
+    /// Events are read by programs, never embedded in HTML, so non-ASCII text is written as is
+    /// (as API Gateway does) rather than as \u escapes.
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Writes the event as one JSON object.</summary>
+    public static void Write(Utf8JsonWriter writer, RouteEvent routeEvent)
+    {
+        writer.WriteStartObject();
+        if (routeEvent.Headers is { } headers)
+        {
+            WriteSingleValues(writer, "headers", headers);
+            WriteMultiValues(writer, "multiValueHeaders", headers);
+        }
+
+        if (routeEvent.QueryString is { Count: > 0 } query)
+        {
+            WriteSingleValues(writer, "queryStringParameters", query);
+            WriteMultiValues(writer, "multiValueQueryStringParameters", query);
+        }
+
+        WriteRequestContext(writer, routeEvent);
+        if (routeEvent.EventType == RouteEventType.Message)
+        {
+            writer.WriteString("body", routeEvent.BodyUtf8.Span);
+        }
+
+        writer.WriteBoolean("isBase64Encoded", false);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The event as a UTF-8 JSON document.</summary>
+    public static byte[] ToUtf8Bytes(RouteEvent routeEvent)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(writer, routeEvent);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>API Gateway's <c>requestTime</c> format: <c>20/Jan/2024:11:55:08 +0000</c>.</summary>
+    public static string FormatRequestTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture);
+
+    private static void WriteRequestContext(Utf8JsonWriter writer, RouteEvent e)
+    {
+        writer.WriteStartObject("requestContext");
+        writer.WriteString("routeKey", e.RouteKey);
+        if (e.MessageId is not null)
+        {
+            writer.WriteString("messageId", e.MessageId);
+        }
+
+        writer.WriteString("eventType", EventTypeNames[(int)e.EventType]);
+        writer.WriteString("extendedRequestId", e.RequestId);
+        writer.WriteString("requestTime", FormatRequestTime(e.RequestTime));
+        writer.WriteString("messageDirection", "IN");
+        if (e.EventType == RouteEventType.Disconnect)
+        {
+            writer.WriteNumber("disconnectStatusCode", e.DisconnectStatusCode ?? 1005);
+            writer.WriteString("disconnectReason", e.DisconnectReason ?? "");
+        }
+
+        writer.WriteString("stage", e.Stage);
+        writer.WriteNumber("connectedAt", e.ConnectedAt.ToUnixTimeMilliseconds());
+        writer.WriteNumber("requestTimeEpoch", e.RequestTime.ToUnixTimeMilliseconds());
+        writer.WriteStartObject("identity");
+        if (e.UserAgent is not null)
+        {
+            writer.WriteString("userAgent", e.UserAgent);
+        }
+
+        writer.WriteString("sourceIp", e.SourceIp);
+        writer.WriteEndObject();
+        writer.WriteString("requestId", e.RequestId);
+        writer.WriteString("domainName", e.DomainName);
+        writer.WriteString("connectionId", e.ConnectionId);
+        writer.WriteString("apiId", e.ApiId);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteSingleValues(Utf8JsonWriter writer, string name, IReadOnlyList<KeyValuePair<string, StringValues>> values)
+    {
+        writer.WriteStartObject(name);
+        foreach (var (key, value) in values)
+        {
+            // A repeated name keeps its last value, as API Gateway's single-value maps do.
+            writer.WriteString(key, value.Count == 0 ? "" : value[value.Count - 1]);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteMultiValues(Utf8JsonWriter writer, string name, IReadOnlyList<KeyValuePair<string, StringValues>> values)
+    {
+        writer.WriteStartObject(name);
+        foreach (var (key, value) in values)
+        {
+            writer.WriteStartArray(key);
+            foreach (var item in value)
+            {
+                writer.WriteStringValue(item);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+}

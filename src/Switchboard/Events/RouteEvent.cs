@@ -1,0 +1,67 @@
+using System.Text;
+using Microsoft.Extensions.Primitives;
+
+namespace Switchboard.Events;
+
+/// <summary>
+/// Everything API Gateway puts into a Lambda-proxy WebSocket event. HTTP integrations receive it
+/// serialized by <see cref="ProxyEventWriter"/>; in-process handlers receive this object.
+/// </summary>
+public sealed class RouteEvent
+{
+    private string? _body;
+
+    /// <summary>The matched route key (<c>$connect</c>, <c>$default</c>, a custom key, …).</summary>
+    public required string RouteKey { get; init; }
+
+    /// <summary>CONNECT, MESSAGE or DISCONNECT.</summary>
+    public required RouteEventType EventType { get; init; }
+
+    /// <summary>The connection's id; the same for every event of the connection.</summary>
+    public required string ConnectionId { get; init; }
+
+    /// <summary>A new id for this event (<c>requestId</c> and <c>extendedRequestId</c>).</summary>
+    public required string RequestId { get; init; }
+
+    /// <summary>A new id for each message; null on CONNECT and DISCONNECT.</summary>
+    public string? MessageId { get; init; }
+
+    /// <summary>When the handshake arrived.</summary>
+    public required DateTimeOffset ConnectedAt { get; init; }
+
+    /// <summary>When this event arrived.</summary>
+    public required DateTimeOffset RequestTime { get; init; }
+
+    /// <summary>The stage name.</summary>
+    public required string Stage { get; init; }
+
+    /// <summary>The API id.</summary>
+    public required string ApiId { get; init; }
+
+    /// <summary>Where backends reach the management API: <c>{DomainName}/{Stage}/@connections</c>.</summary>
+    public required string DomainName { get; init; }
+
+    /// <summary>The client's IP address.</summary>
+    public required string SourceIp { get; init; }
+
+    /// <summary>The client's User-Agent header, when it sent one.</summary>
+    public string? UserAgent { get; init; }
+
+    /// <summary>Handshake headers (CONNECT) or the fixed DISCONNECT set; null on MESSAGE.</summary>
+    public IReadOnlyList<KeyValuePair<string, StringValues>>? Headers { get; init; }
+
+    /// <summary>Query string of the handshake URL (CONNECT only, and only when it had one).</summary>
+    public IReadOnlyList<KeyValuePair<string, StringValues>>? QueryString { get; init; }
+
+    /// <summary>The message text as UTF-8 (MESSAGE only).</summary>
+    public ReadOnlyMemory<byte> BodyUtf8 { get; init; }
+
+    /// <summary>The message text (MESSAGE only); decoded on first use.</summary>
+    public string? Body => EventType == RouteEventType.Message ? _body ??= Encoding.UTF8.GetString(BodyUtf8.Span) : null;
+
+    /// <summary>The WebSocket close code (DISCONNECT only).</summary>
+    public int? DisconnectStatusCode { get; init; }
+
+    /// <summary>Why the connection ended (DISCONNECT only); may be empty.</summary>
+    public string? DisconnectReason { get; init; }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Switchboard.Configuration;
+using Switchboard.Connections;
+
+namespace Switchboard.Events;
+
+/// <summary>Builds CONNECT, MESSAGE and DISCONNECT events the way API Gateway shapes them.</summary>
+internal sealed class RouteEventFactory(SwitchboardOptions options)
+{
+    /// <summary>API Gateway does not pass these handshake headers to the <c>$connect</c> integration.</summary>
+    private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase) { "Connection", "Upgrade" };
+
+    public string DomainNameFor(HttpRequest request) => options.DomainName ?? request.Host.Value ?? "localhost";
+
+    public RouteEvent Connect(HttpContext context, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    {
+        var request = context.Request;
+        var headers = new List<KeyValuePair<string, StringValues>>(request.Headers.Count + 4);
+        foreach (var header in request.Headers)
+        {
+            if (!HopHeaders.Contains(header.Key) && !header.Key.StartsWith(':'))
+            {
+                headers.Add(header);
+            }
+        }
+
+        headers.Add(new("X-Amzn-Trace-Id", NewTraceId(now)));
+        headers.Add(new("X-Forwarded-For", sourceIp));
+        headers.Add(new("X-Forwarded-Port", context.Connection.LocalPort.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(new("X-Forwarded-Proto", request.Scheme));
+
+        return new RouteEvent
+        {
+            RouteKey = Routing.RouteTable.ConnectKey,
+            EventType = RouteEventType.Connect,
+            ConnectionId = connectionId,
+            RequestId = ConnectionId.New(),
+            ConnectedAt = now,
+            RequestTime = now,
+            Stage = options.Stage,
+            ApiId = options.ApiId,
+            DomainName = DomainNameFor(request),
+            SourceIp = sourceIp,
+            UserAgent = userAgent,
+            Headers = headers,
+            QueryString = request.Query.Count == 0 ? null : request.Query.ToList(),
+        };
+    }
+
+    public RouteEvent Message(string routeKey, GatewayConnection connection, string domainName, byte[] body, DateTimeOffset now) => new()
+    {
+        RouteKey = routeKey,
+        EventType = RouteEventType.Message,
+        ConnectionId = connection.Id,
+        RequestId = ConnectionId.New(),
+        MessageId = ConnectionId.New(),
+        ConnectedAt = connection.ConnectedAt,
+        RequestTime = now,
+        Stage = options.Stage,
+        ApiId = options.ApiId,
+        DomainName = domainName,
+        SourceIp = connection.SourceIp,
+        UserAgent = connection.UserAgent,
+        BodyUtf8 = body,
+    };
+
+    public RouteEvent Disconnect(GatewayConnection connection, string domainName, int statusCode, string reason, DateTimeOffset now) => new()
+    {
+        RouteKey = Routing.RouteTable.DisconnectKey,
+        EventType = RouteEventType.Disconnect,
+        ConnectionId = connection.Id,
+        RequestId = ConnectionId.New(),
+        ConnectedAt = connection.ConnectedAt,
+        RequestTime = now,
+        Stage = options.Stage,
+        ApiId = options.ApiId,
+        DomainName = domainName,
+        SourceIp = connection.SourceIp,
+        UserAgent = connection.UserAgent,
+        Headers =
+        [
+            new("Host", domainName),
+            new("x-api-key", ""),
+            new("X-Forwarded-For", connection.SourceIp),
+            new("x-restapi", ""),
+        ],
+        DisconnectStatusCode = statusCode,
+        DisconnectReason = reason,
+    };
+
+    /// <summary>An X-Ray style trace id: <c>Root=1-{epoch seconds, hex}-{96 random bits, hex}</c>.</summary>
+    private static string NewTraceId(DateTimeOffset now) =>
+        $"Root=1-{now.ToUnixTimeSeconds():x8}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+using Switchboard.Connections;
+using Switchboard.Delivery;
+using Switchboard.Diagnostics;
+using Switchboard.Events;
+using Switchboard.Integrations;
+using Switchboard.Integrations.Http;
+using Switchboard.Integrations.InProcess;
+using Switchboard.Management;
+using Switchboard.Registry;
+using Switchboard.Routing;
+
+namespace Switchboard.Hosting;
+
+/// <summary>Registers the gateway in an ASP.NET Core application.</summary>
+public static class SwitchboardServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the gateway, bound to the <c>Switchboard</c> section of <paramref name="configuration"/>. Unknown keys
+    /// and invalid values stop startup with every problem listed. The registry defaults to
+    /// <see cref="InMemoryConnectionRegistry"/> and the backplane to <see cref="LocalBackplane"/> unless other
+    /// implementations are registered (for example <c>AddSqliteRegistry</c>).
+    /// </summary>
+    public static IServiceCollection AddSwitchboard(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SwitchboardOptions>()
+            .Bind(configuration.GetSection(SwitchboardOptions.SectionName), binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SwitchboardOptions>, SwitchboardOptionsValidator>();
+        services.AddMetrics();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IConnectionRegistry, InMemoryConnectionRegistry>();
+        services.TryAddSingleton<IBackplane, LocalBackplane>();
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<LocalConnections>();
+        services.AddSingleton<SwitchboardMetrics>();
+        services.AddSingleton<IntegrationHttpClient>();
+        services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
+        services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
+        services.AddSingleton<RouteInvoker>();
+        services.AddSingleton<ConnectionHandler>();
+        services.AddSingleton<ConnectionManager>();
+        services.AddHostedService<ConnectionLifetimeMonitor>();
+        return services;
+    }
+
+    /// <summary>Registers an in-process route handler under <paramref name="name"/> (the route's <c>Integration:Handler</c>).</summary>
+    public static IServiceCollection AddRouteHandler<THandler>(this IServiceCollection services, string name)
+        where THandler : class, IRouteHandler =>
+        services.AddKeyedSingleton<IRouteHandler, THandler>(name);
+
+    /// <summary>Registers a delegate as an in-process route handler under <paramref name="name"/>.</summary>
+    public static IServiceCollection AddRouteHandler(this IServiceCollection services, string name, Func<Events.RouteEvent, CancellationToken, ValueTask<RouteResponse>> handler) =>
+        services.AddKeyedSingleton<IRouteHandler>(name, new DelegateRouteHandler(handler));
+}

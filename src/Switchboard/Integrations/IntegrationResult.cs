@@ -1,0 +1,18 @@
+namespace Switchboard.Integrations;
+
+/// <summary>The result of one integration call.</summary>
+/// <param name="Outcome">How the call ended.</param>
+/// <param name="Response">The backend's answer when <paramref name="Outcome"/> is Succeeded.</param>
+/// <param name="FailureDetail">What went wrong, for logs (never sent to clients).</param>
+public sealed record IntegrationResult(IntegrationOutcome Outcome, RouteResponse? Response, string? FailureDetail)
+{
+    /// <summary>A successful call with the backend's response.</summary>
+    public static IntegrationResult Success(RouteResponse response) => new(IntegrationOutcome.Succeeded, response, null);
+
+    /// <summary>A failed call.</summary>
+    public static IntegrationResult Failure(string detail) => new(IntegrationOutcome.Failed, null, detail);
+
+    /// <summary>A call that outlived its timeout.</summary>
+    public static IntegrationResult Timeout(TimeSpan timeout) =>
+        new(IntegrationOutcome.TimedOut, null, $"no answer within {timeout.TotalMilliseconds:0} ms");
+}

@@ -1,0 +1,156 @@
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+using Switchboard.Connections;
+using Switchboard.Delivery;
+using Switchboard.Diagnostics;
+using Switchboard.Registry;
+using Switchboard.Transport;
+
+namespace Switchboard.Management;
+
+/// <summary>
+/// The management API as a transport-neutral service: the <c>@connections</c> HTTP endpoints, the CLI (through
+/// them) and in-process handlers all use it. Connections on this node are served from memory; others through
+/// the registry and the backplane.
+/// </summary>
+public sealed class ConnectionManager
+{
+    private readonly LocalConnections _local;
+    private readonly IConnectionRegistry _registry;
+    private readonly IBackplane _backplane;
+    private readonly NodeIdentity _node;
+    private readonly SwitchboardMetrics _metrics;
+    private readonly int _maxPostBytes;
+
+    internal ConnectionManager(
+        LocalConnections local,
+        IConnectionRegistry registry,
+        IBackplane backplane,
+        NodeIdentity node,
+        SwitchboardMetrics metrics,
+        IOptions<SwitchboardOptions> options)
+    {
+        _local = local;
+        _registry = registry;
+        _backplane = backplane;
+        _node = node;
+        _metrics = metrics;
+        _maxPostBytes = options.Value.Limits.MaxPostBytes;
+    }
+
+    /// <summary>The largest payload <see cref="PostAsync"/> and <see cref="BroadcastAsync"/> accept, in bytes.</summary>
+    public int MaxPostBytes => _maxPostBytes;
+
+    /// <summary>
+    /// PostToConnection: queues <paramref name="data"/> for the connection as one text frame (binary when it is not
+    /// valid UTF-8). <see cref="PostResult.Delivered"/> means it is in the outbound queue of the node that holds the socket.
+    /// </summary>
+    public async ValueTask<PostResult> PostAsync(string connectionId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (data.Length > _maxPostBytes)
+        {
+            return PostResult.PayloadTooLarge;
+        }
+
+        var message = OutboundMessage.FromBytes(data);
+        SendStatus status;
+        if (_local.Find(connectionId) is { } connection)
+        {
+            status = connection.TrySend(message);
+        }
+        else if (await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
+        {
+            status = await _backplane.SendAsync(nodeId, connectionId, message, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            status = SendStatus.Gone;
+        }
+
+        return status switch
+        {
+            SendStatus.Queued => PostResult.Delivered,
+            SendStatus.QueueFull => PostResult.LimitExceeded,
+            _ => PostResult.Gone,
+        };
+    }
+
+    /// <summary>GetConnection: the connection's facts, or null when it is not open.</summary>
+    public async ValueTask<ConnectionInfo?> GetAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        if (_local.Find(connectionId) is { } connection)
+        {
+            return connection.IsClosing ? null : Describe(connection);
+        }
+
+        var record = await _registry.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
+        return record is null || record.NodeId == _node.Id ? null : Describe(record);
+    }
+
+    /// <summary>
+    /// DeleteConnection: closes the connection with 1000 and runs <c>$disconnect</c> ("Connection Closed Normally",
+    /// as on API Gateway). False when it is not open.
+    /// </summary>
+    public async ValueTask<bool> DisconnectAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        if (_local.Find(connectionId) is { } connection)
+        {
+            return connection.TryBeginClose(new ServerClose(CloseCodes.NormalClosure, "", "Connection Closed Normally"));
+        }
+
+        return await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId
+            && await _backplane.DisconnectAsync(nodeId, connectionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists open connections across the cluster, ordered by id. A Switchboard extension.</summary>
+    public async ValueTask<(IReadOnlyList<ConnectionInfo> Items, string? NextToken)> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken = default)
+    {
+        var page = await _registry.ListAsync(limit, nextToken, cancellationToken).ConfigureAwait(false);
+        var items = page.Items
+            .Select(record => _local.Find(record.ConnectionId) is { } connection ? Describe(connection) : Describe(record))
+            .ToList();
+        return (items, page.NextToken);
+    }
+
+    /// <summary>
+    /// Sends one message to every open connection of the cluster: encoded once, queued to each. Returns how many
+    /// connections it was queued to (clients whose queue is full are skipped). A Switchboard extension.
+    /// </summary>
+    public async ValueTask<long> BroadcastAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var message = OutboundMessage.FromBytes(data);
+        long recipients = BroadcastLocally(message);
+        recipients += await _backplane.BroadcastToOtherNodesAsync(message, cancellationToken).ConfigureAwait(false);
+        return recipients;
+    }
+
+    /// <summary>Counters of this node: open connections, messages in and out since start.</summary>
+    public GatewayStats GetStats() => new(_metrics.OpenConnections, _metrics.MessagesIn, _metrics.MessagesOut);
+
+    /// <summary>Queues a message to every connection on this node; used by backplanes for broadcasts from other nodes.</summary>
+    public long BroadcastLocally(OutboundMessage message)
+    {
+        long recipients = 0;
+        foreach (var connection in _local.All)
+        {
+            if (connection.TrySend(message) == SendStatus.Queued)
+            {
+                recipients++;
+            }
+        }
+
+        return recipients;
+    }
+
+    private async ValueTask<string?> FindRemoteNodeAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        var record = await _registry.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
+        return record is not null && record.NodeId != _node.Id ? record.NodeId : null;
+    }
+
+    private static ConnectionInfo Describe(GatewayConnection connection) =>
+        new(connection.Id, connection.ConnectedAt, connection.LastActiveAt, connection.SourceIp, connection.UserAgent);
+
+    private static ConnectionInfo Describe(ConnectionRecord record) =>
+        new(record.ConnectionId, record.ConnectedAt, record.LastActiveAt, record.SourceIp, record.UserAgent);
+}

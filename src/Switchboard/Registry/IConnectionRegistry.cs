@@ -1,0 +1,35 @@
+namespace Switchboard.Registry;
+
+/// <summary>
+/// The connection registry: where the cluster-wide facts about open connections live (the counterpart of
+/// the DynamoDB table in the classic API Gateway pattern, but kept by the gateway itself).
+/// </summary>
+/// <remarks>
+/// Contract (a conformance suite runs against every implementation):
+/// <list type="bullet">
+/// <item><see cref="AddAsync"/> and <see cref="RemoveAsync"/> are durable in the registry's store when their task
+/// completes; the gateway awaits <c>AddAsync</c> before any route of the connection runs.</item>
+/// <item><see cref="Touch"/> is best effort and coalesced: the store may lag by the registry's flush interval,
+/// and a touch of a removed connection is ignored.</item>
+/// <item>No ghosts: entries of a node that ended without removing them (crash, SIGKILL) are purged — by a
+/// single-node registry when it starts, by a clustered one when the node's heartbeat expires.</item>
+/// <item>All members are thread-safe. Failures of the store surface as <see cref="RegistryUnavailableException"/>.</item>
+/// </list>
+/// </remarks>
+public interface IConnectionRegistry
+{
+    /// <summary>Records a connection; durable when the task completes.</summary>
+    ValueTask AddAsync(ConnectionRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a connection; durable when the task completes. Removing an unknown id is not an error.</summary>
+    ValueTask RemoveAsync(string connectionId, CancellationToken cancellationToken);
+
+    /// <summary>Notes activity on a connection. Never blocks; written later in batches.</summary>
+    void Touch(string connectionId, DateTimeOffset lastActiveAt);
+
+    /// <summary>Looks a connection up; null when it is not registered.</summary>
+    ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken);
+
+    /// <summary>Lists connections ordered by id, <paramref name="limit"/> at a time.</summary>
+    ValueTask<ConnectionPage> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken);
+}

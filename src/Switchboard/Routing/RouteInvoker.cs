@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
+using Switchboard.Events;
+using Switchboard.Integrations;
+
+namespace Switchboard.Routing;
+
+/// <summary>
+/// Runs one route: calls the integration under the route's timeout (on the injected <see cref="TimeProvider"/>),
+/// turns failures and timeouts into results, logs them with the request id and records metrics.
+/// </summary>
+internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics, ILogger<RouteInvoker> logger)
+{
+    public async ValueTask<IntegrationResult> InvokeAsync(CompiledRoute route, RouteEvent routeEvent, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        IntegrationResult result;
+        var pending = route.Integration.InvokeAsync(routeEvent, callCancellation.Token);
+        if (pending.IsCompletedSuccessfully)
+        {
+            result = pending.Result;
+        }
+        else
+        {
+            try
+            {
+                result = await pending.AsTask().WaitAsync(route.Timeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await callCancellation.CancelAsync().ConfigureAwait(false);
+                result = IntegrationResult.Timeout(route.Timeout);
+            }
+        }
+
+        metrics.IntegrationCompleted(route.RouteKey, result.Outcome.ToString(), Stopwatch.GetElapsedTime(started));
+        switch (result.Outcome)
+        {
+            case IntegrationOutcome.Failed:
+                Log.IntegrationFailed(logger, route.RouteKey, routeEvent.ConnectionId, routeEvent.RequestId, result.FailureDetail ?? "");
+                break;
+            case IntegrationOutcome.TimedOut:
+                Log.IntegrationTimedOut(logger, route.RouteKey, routeEvent.ConnectionId, routeEvent.RequestId, result.FailureDetail ?? "");
+                break;
+        }
+
+        return result;
+    }
+}
