@@ -99,7 +99,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
                 {
                     error($"{integrationKey}:Handler", "is required for an inprocess integration");
                 }
-                else if (handlers is not null && !handlers.IsKeyedService(typeof(IRouteHandler), integration.Handler))
+                else if (handlers is not null && !handlers.IsKeyedService(typeof(IWebSocketRouteHandler), integration.Handler))
                 {
                     error($"{integrationKey}:Handler", $"no route handler named '{integration.Handler}' is registered (services.AddRouteHandler)");
                 }

@@ -44,17 +44,23 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
         services.AddSingleton<RouteInvoker>();
         services.AddSingleton<ConnectionHandler>();
-        services.AddSingleton<ConnectionManager>();
+        services.AddSingleton(provider => new ConnectionManager(
+            provider.GetRequiredService<LocalConnections>(),
+            provider.GetRequiredService<IConnectionRegistry>(),
+            provider.GetRequiredService<IBackplane>(),
+            provider.GetRequiredService<NodeIdentity>(),
+            provider.GetRequiredService<SwitchboardMetrics>(),
+            provider.GetRequiredService<IOptions<SwitchboardOptions>>()));
         services.AddHostedService<ConnectionLifetimeMonitor>();
         return services;
     }
 
     /// <summary>Registers an in-process route handler under <paramref name="name"/> (the route's <c>Integration:Handler</c>).</summary>
     public static IServiceCollection AddRouteHandler<THandler>(this IServiceCollection services, string name)
-        where THandler : class, IRouteHandler =>
-        services.AddKeyedSingleton<IRouteHandler, THandler>(name);
+        where THandler : class, IWebSocketRouteHandler =>
+        services.AddKeyedSingleton<IWebSocketRouteHandler, THandler>(name);
 
     /// <summary>Registers a delegate as an in-process route handler under <paramref name="name"/>.</summary>
     public static IServiceCollection AddRouteHandler(this IServiceCollection services, string name, Func<Events.RouteEvent, CancellationToken, ValueTask<RouteResponse>> handler) =>
-        services.AddKeyedSingleton<IRouteHandler>(name, new DelegateRouteHandler(handler));
+        services.AddKeyedSingleton<IWebSocketRouteHandler>(name, new DelegateRouteHandler(handler));
 }

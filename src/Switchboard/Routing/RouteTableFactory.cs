@@ -44,7 +44,7 @@ internal static class RouteTableFactory
         integration.Type.ToLowerInvariant() switch
         {
             "http" => new HttpIntegration(services.GetRequiredService<IntegrationHttpClient>().Client, new Uri(integration.Uri!), integration.Headers),
-            "inprocess" => new InProcessIntegration(integration.Handler!, services.GetRequiredKeyedService<IRouteHandler>(integration.Handler)),
+            "inprocess" => new InProcessIntegration(integration.Handler!, services.GetRequiredKeyedService<IWebSocketRouteHandler>(integration.Handler)),
             _ => throw new InvalidOperationException($"Unknown integration type '{integration.Type}' passed validation"),
         };
 }

@@ -2,8 +2,8 @@ using Switchboard.Events;
 
 namespace Switchboard.Integrations.InProcess;
 
-/// <summary>Invokes an <see cref="IRouteHandler"/> registered in DI.</summary>
-internal sealed class InProcessIntegration(string handlerName, IRouteHandler handler) : IRouteIntegration
+/// <summary>Invokes an <see cref="IWebSocketRouteHandler"/> registered in DI.</summary>
+internal sealed class InProcessIntegration(string handlerName, IWebSocketRouteHandler handler) : IRouteIntegration
 {
     public async ValueTask<IntegrationResult> InvokeAsync(RouteEvent routeEvent, CancellationToken cancellationToken)
     {

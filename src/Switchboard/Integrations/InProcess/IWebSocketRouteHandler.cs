@@ -12,7 +12,7 @@ namespace Switchboard.Integrations.InProcess;
 /// "Internal server error" frame (or 502 on <c>$connect</c>); honour the token, which is cancelled at the
 /// integration timeout. To send to connections, inject <see cref="Management.ConnectionManager"/>.
 /// </remarks>
-public interface IRouteHandler
+public interface IWebSocketRouteHandler
 {
     /// <summary>Handles one event.</summary>
     ValueTask<RouteResponse> HandleAsync(RouteEvent routeEvent, CancellationToken cancellationToken);

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+
+namespace Switchboard.Server.Cli;
+
+/// <summary><c>switchboard config check</c>: the same binding and validation the gateway does at startup.</summary>
+internal static class ConfigCommands
+{
+    public static int Check(FileInfo file, TextWriter output, TextWriter error)
+    {
+        if (!file.Exists)
+        {
+            error.WriteLine($"{file.FullName}: no such file.");
+            return 2;
+        }
+
+        try
+        {
+            var configuration = new ConfigurationManager();
+            configuration.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+            var services = new ServiceCollection();
+            services.AddLogging();
+            services.AddSwitchboardServer(configuration);
+            using var provider = services.BuildServiceProvider();
+            var options = provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
+            output.WriteLine($"{file.FullName}: OK — stage '{options.Stage}', {options.Routes.Count} route(s), registry {options.Registry.Provider}.");
+            return 0;
+        }
+        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, out var description))
+        {
+            error.WriteLine($"{file.FullName}:");
+            error.WriteLine(description.Replace("Switchboard cannot start: ", "", StringComparison.Ordinal));
+            return 2;
+        }
+    }
+}

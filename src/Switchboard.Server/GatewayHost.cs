@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+using Switchboard.Hosting;
+using Switchboard.Server.Demo;
+using Switchboard.Sqlite;
+
+namespace Switchboard.Server;
+
+/// <summary>
+/// Builds and runs the gateway executable: configuration layering, the registry chosen by configuration,
+/// the demo handlers, the web client at <c>/</c>. Everything else is the library's <c>AddSwitchboard</c>/<c>MapSwitchboard</c>.
+/// </summary>
+internal static class GatewayHost
+{
+    /// <summary>The environment variable naming the API definition file (the <c>--definition</c> option wins).</summary>
+    public const string DefinitionVariable = "SWITCHBOARD_DEFINITION";
+
+    /// <summary>The definition used when none is named: the demo API next to the executable.</summary>
+    public const string DefaultDefinition = "demo-api.json";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, out var description))
+        {
+            await Console.Error.WriteLineAsync(description).ConfigureAwait(false);
+            return 2;
+        }
+
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Builds the application; <paramref name="args"/> are ASP.NET Core's (<c>--urls</c>, <c>--Switchboard:Stage=…</c>) plus <c>--definition</c>.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        AddDefinition(builder.Configuration, args);
+        builder.Services.AddSwitchboardServer(builder.Configuration);
+
+        var app = builder.Build();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapSwitchboard();
+        return app;
+    }
+
+    /// <summary>The services of the executable: the gateway, the configured registry and the demo handlers.</summary>
+    public static IServiceCollection AddSwitchboardServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        var provider = configuration[$"{SwitchboardOptions.SectionName}:Registry:Provider"] ?? "sqlite";
+        if (provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSqliteRegistry();
+        }
+
+        services.AddSwitchboard(configuration);
+        services.AddDemoHandlers();
+        return services;
+    }
+
+    /// <summary>
+    /// Layers the definition file over appsettings.json, then re-applies environment variables and the command
+    /// line so they still override it (<c>Switchboard__Stage=dev</c>, <c>--Switchboard:Stage=dev</c>).
+    /// </summary>
+    public static void AddDefinition(ConfigurationManager configuration, string[] args)
+    {
+        var path = DefinitionPath(args) ?? Path.Combine(AppContext.BaseDirectory, DefaultDefinition);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The API definition file {Path.GetFullPath(path)} does not exist.", path);
+        }
+
+        configuration.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
+        configuration.AddEnvironmentVariables();
+        configuration.AddCommandLine(args.Where(arg => !arg.StartsWith("--definition", StringComparison.Ordinal)).ToArray());
+    }
+
+    private static string? DefinitionPath(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--definition" && i + 1 < args.Length)
+            {
+                return args[i + 1];
+            }
+
+            if (args[i].StartsWith("--definition=", StringComparison.Ordinal))
+            {
+                return args[i]["--definition=".Length..];
+            }
+        }
+
+        return Environment.GetEnvironmentVariable(DefinitionVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Switchboard.Hosting;
+using Switchboard.Sqlite;
+
+namespace Switchboard.Testing;
+
+/// <summary>
+/// A real gateway for tests: the library on Kestrel at 127.0.0.1 on a free port, configured from a dictionary
+/// of <c>Switchboard:*</c> keys, with a real SQLite file in a temporary folder unless told otherwise.
+/// </summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestGateway(WebApplication app, Uri baseUri, string stage, TemporaryDirectory directory)
+    {
+        _app = app;
+        BaseUri = baseUri;
+        Stage = stage;
+        Directory = directory;
+    }
+
+    public Uri BaseUri { get; }
+
+    public string Stage { get; }
+
+    public TemporaryDirectory Directory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>ws://127.0.0.1:port/stage</summary>
+    public Uri WebSocketUri => new($"ws://{BaseUri.Authority}/{Stage}");
+
+    /// <summary>http://127.0.0.1:port/stage — what an AWS SDK's endpoint is set to.</summary>
+    public Uri ManagementEndpoint => new($"http://{BaseUri.Authority}/{Stage}");
+
+    public Uri ConnectionUri(string connectionId) => new($"{ManagementEndpoint}/@connections/{Uri.EscapeDataString(connectionId)}");
+
+    /// <summary>Starts a gateway. <paramref name="settings"/> keys are full configuration paths (<c>Switchboard:Routes:0:RouteKey</c>).</summary>
+    public static async Task<TestGateway> StartAsync(
+        IDictionary<string, string?> settings,
+        Action<IServiceCollection>? configureServices = null,
+        bool useSqlite = true,
+        TemporaryDirectory? directory = null)
+    {
+        directory ??= new TemporaryDirectory();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new TestLoggerProvider());
+        var all = new Dictionary<string, string?>(settings);
+        all.TryAdd("Switchboard:Registry:Path", Path.Combine(directory.Path, "registry.db"));
+        if (!useSqlite)
+        {
+            all["Switchboard:Registry:Provider"] = "memory";
+        }
+
+        builder.Configuration.AddInMemoryCollection(all);
+        if (useSqlite)
+        {
+            builder.Services.AddSqliteRegistry();
+        }
+
+        builder.Services.AddSwitchboard(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+        var app = builder.Build();
+        app.MapSwitchboard();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new TestGateway(app, new Uri(address), all.TryGetValue("Switchboard:Stage", out var stage) && stage is not null ? stage : "production", directory);
+    }
+
+    /// <summary>Opens a client WebSocket; throws <see cref="WebSocketException"/> when the handshake is refused.</summary>
+    public async Task<TestClient> ConnectAsync(string query = "", Action<ClientWebSocketOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        configure?.Invoke(socket.Options);
+        await socket.ConnectAsync(new Uri(WebSocketUri + query), cancellationToken);
+        return new TestClient(socket);
+    }
+
+    /// <summary>Opens a client and learns its connection id from the management listing (the only new entry).</summary>
+    public async Task<(TestClient Client, string ConnectionId)> ConnectAndIdentifyAsync(HttpClient http)
+    {
+        var before = await ListIdsAsync(http);
+        var client = await ConnectAsync();
+        var after = await ListIdsAsync(http);
+        return (client, after.Except(before).Single());
+    }
+
+    public async Task<IReadOnlyList<string>> ListIdsAsync(HttpClient http)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri($"{ManagementEndpoint}/@connections?limit=1000")));
+        return document.RootElement.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("connectionId").GetString()!).ToList();
+    }
+
+    /// <summary>Stops the host as SIGTERM would (graceful shutdown).</summary>
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Dispose();
+    }
+}
