@@ -1,0 +1,236 @@
+using System.Net;
+using System.Net.WebSockets;
+using Switchboard.Testing;
+
+namespace Switchboard.FunctionalTests;
+
+/// <summary>
+/// How the executable treats its API definition: every error listed with its key path before anything
+/// listens, <c>config check</c>, and the ways to choose and override a definition.
+/// </summary>
+[Collection(ServerProcessGroup.Name)]
+public sealed class ConfigurationTests : IDisposable
+{
+    /// <summary>Seven independent mistakes; each must be reported, none may hide another.</summary>
+    private const string BrokenDefinition = """
+        {
+          "Switchboard": {
+            "RouteSelectionExpression": "$request.header.x",
+            "Routes": [
+              { "RouteKey": "first", "Integration": { "Type": "lambda" } },
+              { "RouteKey": "second", "Integration": { "Type": "http", "Uri": "not a url" } },
+              { "RouteKey": "$custom", "Integration": { "Type": "inprocess", "Handler": "demo.echo" } },
+              { "RouteKey": "first", "Integration": { "Type": "inprocess", "Handler": "demo.echo" } },
+              { "RouteKey": "third", "Integration": { "Type": "inprocess", "Handler": "no.such.handler" } }
+            ],
+            "Limits": { "MaxMessageBytes": -1 }
+          }
+        }
+        """;
+
+    private static readonly string[] BrokenDefinitionKeys =
+    [
+        "Switchboard:RouteSelectionExpression",
+        "Switchboard:Routes:0:Integration:Type",
+        "Switchboard:Routes:1:Integration:Uri",
+        "Switchboard:Routes:2:RouteKey",
+        "Switchboard:Routes:3:RouteKey",
+        "Switchboard:Routes:4:Integration:Handler",
+        "Switchboard:Limits:MaxMessageBytes",
+    ];
+
+    private readonly TemporaryDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task BrokenDefinition_StopsStartup_ListingEveryErrorWithItsKeyPath()
+    {
+        var file = Write("broken.json", BrokenDefinition);
+
+        var (exitCode, output) = await RunServerAsync(["--definition", file]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+        AssertNoStackTrace(output);
+        Assert.Contains("configuration has errors", output, StringComparison.Ordinal);
+        Assert.Equal(BrokenDefinitionKeys, ReportedKeys(output));
+        Assert.Contains("'lambda'", output, StringComparison.Ordinal);
+        Assert.Contains("'not a url'", output, StringComparison.Ordinal);
+        Assert.Contains("'$custom'", output, StringComparison.Ordinal);
+        Assert.Contains("already defined by Routes:0", output, StringComparison.Ordinal);
+        Assert.Contains("'no.such.handler'", output, StringComparison.Ordinal);
+        Assert.Contains("$request.header.x", output, StringComparison.Ordinal);
+        Assert.Contains("-1", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "Switchboard": { "Stagee": "dev" } }""", "Stagee")]
+    [InlineData("""{ "Switchboard": { "Limits": { "MaxMessageByte": 10 } } }""", "MaxMessageByte")]
+    [InlineData("""{ "Switchboard": { "Routes": [ { "RouteKey": "$default", "Integraton": { "Type": "inprocess", "Handler": "demo.echo" } } ] } }""", "Integraton")]
+    public async Task UnknownKey_StopsStartup_NamingTheKey(string json, string unknownKey)
+    {
+        var file = Write("typo.json", json);
+
+        var (exitCode, output) = await RunServerAsync(["--definition", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("unknown configuration key", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(unknownKey, output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "Switchboard": { "Limits": { "MaxMessageBytes": "lots" } } }""", "Switchboard:Limits:MaxMessageBytes")]
+    [InlineData("""{ "Switchboard": { "Routes": [ { "RouteKey": "$default", "TwoWay": "maybe", "Integration": { "Type": "inprocess", "Handler": "demo.echo" } } ] } }""", "Switchboard:Routes:0:TwoWay")]
+    public async Task ValueOfTheWrongType_StopsStartup_NamingTheKey(string json, string key)
+    {
+        var file = Write("wrong-type.json", json);
+
+        var (exitCode, output) = await RunServerAsync(["--definition", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains(key, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigCheck_UnknownKey_FailsNamingTheKey()
+    {
+        var file = Write("typo.json", """{ "Switchboard": { "Stagee": "dev" } }""");
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Stagee", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DefinitionThatIsNotJson_StopsStartup_WithAClearMessage()
+    {
+        var file = Write("not-json.json", "Switchboard:\n  Stage: production\n");
+
+        var (exitCode, output) = await RunServerAsync(["--definition", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("not valid JSON", output, StringComparison.Ordinal);
+        Assert.Contains(file, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingDefinitionFile_StopsStartup_NamingTheFile()
+    {
+        var file = Path.Combine(_directory.Path, "nowhere.json");
+
+        var (exitCode, output) = await RunServerAsync(["--definition", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains(file, output, StringComparison.Ordinal);
+        Assert.Contains("does not exist", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigCheck_DemoDefinition_ExitsZeroAndSaysOk()
+    {
+        var demo = Path.Combine(AppContext.BaseDirectory, "demo-api.json");
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", demo]);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("OK", output, StringComparison.Ordinal);
+        Assert.Contains("'production'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigCheck_BrokenDefinition_FailsListingEveryErrorWithItsKeyPath()
+    {
+        var file = Write("broken.json", BrokenDefinition);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.DoesNotContain("OK", output, StringComparison.Ordinal);
+        AssertNoStackTrace(output);
+        Assert.Contains(file, output, StringComparison.Ordinal);
+        Assert.Equal(BrokenDefinitionKeys, ReportedKeys(output));
+    }
+
+    [Fact]
+    public async Task DefinitionEnvironmentVariable_SelectsTheDefinition()
+    {
+        var file = Write("from-env.json", StageDefinition("fromenv"));
+
+        await using var server = await ServerProcess.StartAsync(_directory.Path, [], environment: new Dictionary<string, string> { ["SWITCHBOARD_DEFINITION"] = file });
+
+        await AssertServesStageAsync(server, "fromenv", notStage: "production");
+    }
+
+    [Fact]
+    public async Task DefinitionOption_WinsOverTheEnvironmentVariable()
+    {
+        var fromEnvironment = Write("broken.json", BrokenDefinition);
+        var fromOption = Write("option.json", StageDefinition("fromoption"));
+
+        await using var server = await ServerProcess.StartAsync(
+            _directory.Path,
+            ["--definition", fromOption],
+            environment: new Dictionary<string, string> { ["SWITCHBOARD_DEFINITION"] = fromEnvironment });
+
+        await AssertServesStageAsync(server, "fromoption", notStage: "production");
+    }
+
+    [Fact]
+    public async Task EnvironmentVariable_OverridesTheDefinitionsStage()
+    {
+        await using var server = await ServerProcess.StartAsync(_directory.Path, [], environment: new Dictionary<string, string> { ["Switchboard__Stage"] = "dev" });
+
+        await AssertServesStageAsync(server, "dev", notStage: "production");
+    }
+
+    private static string StageDefinition(string stage) => $$"""
+        {
+          "Switchboard": {
+            "Stage": "{{stage}}",
+            "Routes": [ { "RouteKey": "whoami", "Integration": { "Type": "inprocess", "Handler": "demo.whoami" }, "TwoWay": true } ]
+          }
+        }
+        """;
+
+    /// <summary>Clients and the management API live at <paramref name="stage"/>, and nothing at <paramref name="notStage"/>.</summary>
+    private static async Task AssertServesStageAsync(ServerProcess server, string stage, string notStage)
+    {
+        await using var client = await server.ConnectAsync(stage);
+        var id = await client.WhoAmIAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        Assert.Equal([id], await ServerProcessClients.ListAllIdsAsync(http, server.ManagementEndpoint(stage)));
+
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => server.ConnectAsync(notStage));
+        Assert.Contains("404", refused.Message, StringComparison.Ordinal);
+        using var wrongStage = await http.GetAsync(new Uri($"{server.ManagementEndpoint(notStage)}/@connections/{Uri.EscapeDataString(id)}"));
+        Assert.Equal(HttpStatusCode.Forbidden, wrongStage.StatusCode);
+    }
+
+    private async Task<(int ExitCode, string Output)> RunServerAsync(string[] arguments) =>
+        await ServerProcess.RunToExitAsync(_directory.Path, [.. arguments, "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}"]);
+
+    /// <summary>The key paths of the reported errors, in order: lines that start with <c>Switchboard:</c> after indentation.</summary>
+    private static string[] ReportedKeys(string output) =>
+        output.Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("Switchboard:", StringComparison.Ordinal))
+            .Select(line => line[..line.IndexOf(": ", StringComparison.Ordinal)])
+            .ToArray();
+
+    private static void AssertNoStackTrace(string output) =>
+        Assert.False(output.Contains("   at ", StringComparison.Ordinal) || output.Contains("Unhandled exception", StringComparison.Ordinal), output);
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_directory.Path, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}

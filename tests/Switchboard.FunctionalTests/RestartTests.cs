@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Switchboard.Testing;
+
+namespace Switchboard.FunctionalTests;
+
+/// <summary>
+/// The real executable killed and restarted on the same working directory (and so the same SQLite registry
+/// file): no ghost connection survives a crash or a graceful stop.
+/// </summary>
+[Collection(ServerProcessGroup.Name)]
+public sealed class RestartTests
+{
+    [Fact]
+    public async Task AfterSigkill_TheRestartedServer_Answers410ForOldIds_ListsNothing_AndServesNewClients()
+    {
+        using var directory = new TemporaryDirectory();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        string[] oldIds;
+        await using (var crashed = await ServerProcess.StartAsync(directory.Path, []))
+        {
+            var first = await crashed.ConnectAsync();
+            var second = await crashed.ConnectAsync();
+            oldIds = [await first.WhoAmIAsync(), await second.WhoAmIAsync()];
+            Assert.Equal(oldIds.Order(StringComparer.Ordinal), await ServerProcessClients.ListAllIdsAsync(http, crashed.ManagementEndpoint()));
+
+            await crashed.KillAsync();
+            first.Socket.Abort();
+            second.Socket.Abort();
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+        }
+
+        // The crash left both entries behind: this is the situation the restart must clean up.
+        Assert.Equal(2, CountRegistryRows(directory.Path));
+
+        await using var restarted = await ServerProcess.StartAsync(directory.Path, []);
+        var endpoint = restarted.ManagementEndpoint();
+        foreach (var oldId in oldIds)
+        {
+            using var get = await http.GetAsync(new Uri($"{endpoint}/@connections/{Uri.EscapeDataString(oldId)}"));
+            AssertGone(get);
+            using var post = await http.PostAsync(new Uri($"{endpoint}/@connections/{Uri.EscapeDataString(oldId)}"), new StringContent("anyone?"));
+            AssertGone(post);
+        }
+
+        Assert.Empty(await ServerProcessClients.ListAllIdsAsync(http, endpoint));
+
+        await using var client = await restarted.ConnectAsync();
+        var newId = await client.WhoAmIAsync();
+        Assert.DoesNotContain(newId, oldIds);
+        await client.SendTextAsync("echo after restart");
+        Assert.Equal("echo after restart", await client.ReceiveTextAsync());
+        using (var post = await http.PostAsync(new Uri($"{endpoint}/@connections/{Uri.EscapeDataString(newId)}"), new StringContent("posted after restart")))
+        {
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        }
+
+        Assert.Equal("posted after restart", await client.ReceiveTextAsync());
+        Assert.Equal([newId], await ServerProcessClients.ListAllIdsAsync(http, endpoint));
+    }
+
+    [Fact]
+    public async Task Sigterm_ClosesClientsWith1001_RunsDisconnect_ExitsWith0_AndLeavesNoEntries()
+    {
+        using var directory = new TemporaryDirectory();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await using var backend = await RecordingBackend.StartAsync();
+        var definition = Path.Combine(directory.Path, "api.json");
+        await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
+        {
+            Switchboard = new
+            {
+                Stage = "production",
+                Routes = new object[]
+                {
+                    new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true },
+                    new { RouteKey = "$disconnect", Integration = new { Type = "http", Uri = backend.UriFor("disconnect").ToString() } },
+                },
+            },
+        }));
+
+        string[] ids;
+        await using (var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition]))
+        {
+            await using var first = await server.ConnectAsync();
+            await using var second = await server.ConnectAsync();
+            ids = [await first.WhoAmIAsync(), await second.WhoAmIAsync()];
+            var closes = new[] { first, second }.Select(AnswerCloseAsync).ToArray();
+
+            var exitCode = await server.TerminateAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}; output:{Environment.NewLine}{server.Output}");
+            foreach (var (status, reason) in await Task.WhenAll(closes))
+            {
+                Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+                Assert.Equal("Server shutting down", reason);
+            }
+
+            // The process waited for $disconnect before exiting: both events are already here.
+            var disconnects = new List<RecordedEvent>();
+            while (backend.TryTakeEvent(out var recorded))
+            {
+                disconnects.Add(recorded!);
+            }
+
+            Assert.Equal(ids.Order(StringComparer.Ordinal), disconnects.Select(e => e.ConnectionId).Order(StringComparer.Ordinal));
+            Assert.All(disconnects, e =>
+            {
+                Assert.Equal("$disconnect", e.RouteKey);
+                Assert.Equal(1001, e.RequestContext.GetProperty("disconnectStatusCode").GetInt32());
+                Assert.Equal("Server shutting down", e.RequestContext.GetProperty("disconnectReason").GetString());
+            });
+        }
+
+        Assert.Equal(0, CountRegistryRows(directory.Path));
+
+        await using var restarted = await ServerProcess.StartAsync(directory.Path, ["--definition", definition]);
+        Assert.Empty(await ServerProcessClients.ListAllIdsAsync(http, restarted.ManagementEndpoint()));
+        using var get = await http.GetAsync(new Uri($"{restarted.ManagementEndpoint()}/@connections/{Uri.EscapeDataString(ids[0])}"));
+        AssertGone(get);
+    }
+
+    /// <summary>Waits for the server's close frame and answers it, completing the closing handshake.</summary>
+    private static async Task<(WebSocketCloseStatus? Status, string? Reason)> AnswerCloseAsync(TestClient client)
+    {
+        var close = await client.ReceiveCloseAsync(TimeSpan.FromSeconds(30));
+        await client.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+        return close;
+    }
+
+    private static void AssertGone(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+        Assert.Equal("GoneException", response.Headers.GetValues("x-amzn-ErrorType").Single());
+    }
+
+    /// <summary>Rows in the server's registry file (switchboard.db in its working directory), read directly.</summary>
+    private static long CountRegistryRows(string workingDirectory)
+    {
+        var builder = new SqliteConnectionStringBuilder { DataSource = Path.Combine(workingDirectory, "switchboard.db"), Pooling = false };
+        using var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM connections";
+        return (long)command.ExecuteScalar()!;
+    }
+}
+
+/// <summary>Tests that start the real executable run one at a time: each process needs a core to start in time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ServerProcessGroup
+{
+    public const string Name = "Server processes";
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Configuration;
+using Switchboard.Hosting;
+using Switchboard.Integrations;
+
+namespace Switchboard.Tests.Configuration;
+
+public sealed class SwitchboardOptionsValidatorTests
+{
+    private static List<string> Validate(SwitchboardOptions options)
+    {
+        var services = new ServiceCollection();
+        services.AddRouteHandler("known", (_, _) => ValueTask.FromResult(RouteResponse.Ok));
+        using var provider = services.BuildServiceProvider();
+        return SwitchboardOptionsValidator.Collect(options, provider.GetRequiredService<IServiceProviderIsKeyedService>());
+    }
+
+    private static RouteOptions Route(string key, string type = "inprocess", string? handler = "known", string? uri = null) =>
+        new() { RouteKey = key, Integration = new IntegrationOptions { Type = type, Handler = handler, Uri = uri } };
+
+    [Fact]
+    public void Defaults_AreValid() => Assert.Empty(Validate(new SwitchboardOptions()));
+
+    [Fact]
+    public void EveryError_IsListedWithItsKeyPath()
+    {
+        var options = new SwitchboardOptions
+        {
+            Stage = "bad stage",
+            RouteSelectionExpression = "$request.header.x",
+            Routes =
+            [
+                Route("$connect"),
+                Route("chat", "http", handler: null, uri: "ftp://example.invalid/x"),
+                Route("$custom"),
+                Route("chat"),
+                Route("x", "lambda"),
+                Route("y", handler: "missing"),
+                Route("z", "http", handler: null, uri: null),
+            ],
+            Limits = new LimitsOptions { MaxMessageBytes = -1, IdleTimeout = TimeSpan.Zero, IntegrationTimeout = TimeSpan.FromMilliseconds(10) },
+            Registry = new RegistryOptions { Provider = "dynamo" },
+        };
+
+        var errors = Validate(options);
+
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Stage:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:RouteSelectionExpression:", StringComparison.Ordinal) && e.Contains("$request.body", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:1:Integration:Uri:", StringComparison.Ordinal) && e.Contains("ftp://", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:2:RouteKey:", StringComparison.Ordinal) && e.Contains("$custom", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:3:RouteKey:", StringComparison.Ordinal) && e.Contains("Routes:1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:4:Integration:Type:", StringComparison.Ordinal) && e.Contains("lambda", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:5:Integration:Handler:", StringComparison.Ordinal) && e.Contains("missing", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:6:Integration:Uri:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Limits:MaxMessageBytes:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Limits:IdleTimeout:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Limits:IntegrationTimeout:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Registry:Provider:", StringComparison.Ordinal) && e.Contains("dynamo", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RouteKeys_AreCaseSensitive_SoDifferingCaseIsNoDuplicate() =>
+        Assert.Empty(Validate(new SwitchboardOptions { Routes = [Route("Chat"), Route("chat")] }));
+
+    [Fact]
+    public void FrameLimitAboveMessageLimit_IsRejected() =>
+        Assert.Contains(
+            Validate(new SwitchboardOptions { Limits = new LimitsOptions { MaxFrameBytes = 2000, MaxMessageBytes = 1000 } }),
+            e => e.StartsWith("Switchboard:Limits:MaxFrameBytes:", StringComparison.Ordinal));
+}
