@@ -44,6 +44,7 @@ internal static class GatewayHost
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "web"),
         });
         AddDefinition(builder.Configuration, args);
         builder.Services.AddSwitchboardServer(builder.Configuration);

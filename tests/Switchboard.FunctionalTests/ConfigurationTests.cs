@@ -65,9 +65,9 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{ "Switchboard": { "Stagee": "dev" } }""", "Stagee")]
-    [InlineData("""{ "Switchboard": { "Limits": { "MaxMessageByte": 10 } } }""", "MaxMessageByte")]
-    [InlineData("""{ "Switchboard": { "Routes": [ { "RouteKey": "$default", "Integraton": { "Type": "inprocess", "Handler": "demo.echo" } } ] } }""", "Integraton")]
+    [InlineData("""{ "Switchboard": { "Stagee": "dev" } }""", "Switchboard:Stagee: unknown key (did you mean 'Stage'?)")]
+    [InlineData("""{ "Switchboard": { "Limits": { "MaxMessageByte": 10 } } }""", "Switchboard:Limits:MaxMessageByte: unknown key (did you mean 'MaxMessageBytes'?)")]
+    [InlineData("""{ "Switchboard": { "Routes": [ { "RouteKey": "$default", "Integraton": { "Type": "inprocess", "Handler": "demo.echo" } } ] } }""", "Switchboard:Routes:0:Integraton: unknown key")]
     public async Task UnknownKey_StopsStartup_NamingTheKey(string json, string unknownKey)
     {
         var file = Write("typo.json", json);
@@ -76,7 +76,6 @@ public sealed class ConfigurationTests : IDisposable
 
         Assert.NotEqual(0, exitCode);
         AssertNoStackTrace(output);
-        Assert.Contains("unknown configuration key", output, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(unknownKey, output, StringComparison.Ordinal);
     }
 
@@ -92,6 +91,42 @@ public sealed class ConfigurationTests : IDisposable
         Assert.NotEqual(0, exitCode);
         AssertNoStackTrace(output);
         Assert.Contains(key, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownKeysAndWrongTypes_AreAllListedInOneRun()
+    {
+        var file = Write("shape.json", """{ "Switchboard": { "Stagee": "dev", "Limits": { "IdleTimeout": "ten minutes" }, "Routes": [ { "RouteKey": "x", "TwoWay": "maybe" } ] } }""");
+
+        var (exitCode, output) = await RunServerAsync(["--definition", file]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Switchboard:Stagee: unknown key", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Limits:IdleTimeout: 'ten minutes' is not a valid time span", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:TwoWay: 'maybe' is not a valid boolean", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReferenceConfiguration_InDocs_PassesConfigCheck()
+    {
+        var reference = Path.Combine(RepositoryRoot(), "docs", "switchboard.reference.json");
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", reference]);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("OK", output, StringComparison.Ordinal);
+        Assert.Contains("4 route(s)", output, StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Switchboard.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Switchboard.slnx not found above " + AppContext.BaseDirectory);
     }
 
     [Fact]

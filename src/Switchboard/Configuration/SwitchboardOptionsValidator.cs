@@ -72,7 +72,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
         else if (route.RouteKey.StartsWith('$') && !ReservedRouteKeys.Contains(route.RouteKey))
         {
-            error($"{key}:RouteKey", $"'{route.RouteKey}' is not a reserved route key ({string.Join(", ", ReservedRouteKeys)}); custom keys must not start with '$'");
+            error($"{key}:RouteKey", $"'{route.RouteKey}' is not a reserved route key ({string.Join(", ", ReservedRouteKeys)}), and custom keys must not start with '$'");
         }
         else if (!seen.TryAdd(route.RouteKey, index))
         {

@@ -21,14 +21,26 @@ public static class SwitchboardServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the gateway, bound to the <c>Switchboard</c> section of <paramref name="configuration"/>. Unknown keys
-    /// and invalid values stop startup with every problem listed. The registry defaults to
+    /// and invalid values stop startup with every problem listed by key path. The registry defaults to
     /// <see cref="InMemoryConnectionRegistry"/> and the backplane to <see cref="LocalBackplane"/> unless other
     /// implementations are registered (for example <c>AddSqliteRegistry</c>).
     /// </summary>
     public static IServiceCollection AddSwitchboard(this IServiceCollection services, IConfiguration configuration)
     {
+        var section = configuration.GetSection(SwitchboardOptions.SectionName);
         services.AddOptions<SwitchboardOptions>()
-            .Bind(configuration.GetSection(SwitchboardOptions.SectionName), binder => binder.ErrorOnUnknownConfiguration = true)
+            .Configure(options =>
+            {
+                // Unknown keys and values of the wrong type are all reported together, by key path, before binding:
+                // the binder alone would stop at the first one, or silently drop a route that holds one.
+                var shapeErrors = ConfigurationShape.Find(section, typeof(SwitchboardOptions)).ToList();
+                if (shapeErrors.Count > 0)
+                {
+                    throw new OptionsValidationException(Options.DefaultName, typeof(SwitchboardOptions), shapeErrors);
+                }
+
+                section.Bind(options);
+            })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SwitchboardOptions>, SwitchboardOptionsValidator>();
         services.AddMetrics();
