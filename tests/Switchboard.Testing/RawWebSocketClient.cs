@@ -1,0 +1,288 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Switchboard.Testing;
+
+/// <summary>
+/// A WebSocket client written against the bare TCP stream, for what <see cref="System.Net.WebSockets.ClientWebSocket"/>
+/// refuses to do or hides: unmasked frames, reserved bits, invalid UTF-8, raw control frames, duplicate handshake
+/// headers, and seeing the server's pings. Every wait is bounded so a broken feature fails instead of hanging.
+/// </summary>
+public sealed class RawWebSocketClient : IAsyncDisposable
+{
+    public const int Continuation = 0x0;
+    public const int Text = 0x1;
+    public const int Binary = 0x2;
+    public const int Close = 0x8;
+    public const int Ping = 0x9;
+    public const int Pong = 0xA;
+
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private byte[] _buffer = new byte[16 * 1024];
+    private int _start;
+    private int _end;
+
+    private RawWebSocketClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    /// <summary>The status of the handshake response (101 when the upgrade succeeded).</summary>
+    public int HandshakeStatusCode { get; private set; }
+
+    /// <summary>The handshake response headers (names lower-cased; repeated headers joined with ", ").</summary>
+    public IReadOnlyDictionary<string, string> HandshakeHeaders { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Opens a TCP connection to <paramref name="webSocketUri"/> and sends an RFC 6455 upgrade request with
+    /// <paramref name="extraHeaders"/> (each pair one header line, so a name may repeat). Does not throw when the
+    /// server refuses the upgrade: see <see cref="HandshakeStatusCode"/>.
+    /// </summary>
+    public static async Task<RawWebSocketClient> ConnectAsync(Uri webSocketUri, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null, TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(webSocketUri.Host, webSocketUri.Port, cancellation.Token);
+        var client = new RawWebSocketClient(tcp);
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var request = new StringBuilder()
+            .Append($"GET {webSocketUri.PathAndQuery} HTTP/1.1\r\n")
+            .Append($"Host: {webSocketUri.Authority}\r\n")
+            .Append("Connection: Upgrade\r\n")
+            .Append("Upgrade: websocket\r\n")
+            .Append("Sec-WebSocket-Version: 13\r\n")
+            .Append($"Sec-WebSocket-Key: {key}\r\n");
+        foreach (var (name, value) in extraHeaders ?? [])
+        {
+            request.Append($"{name}: {value}\r\n");
+        }
+
+        request.Append("\r\n");
+        await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), cancellation.Token);
+        await client.ReadHandshakeResponseAsync(cancellation.Token);
+        return client;
+    }
+
+    /// <summary>Sends one frame. Client frames are masked unless <paramref name="masked"/> is false (a protocol violation).</summary>
+    /// <param name="opcode">The opcode (see the constants).</param>
+    /// <param name="payload">The unmasked payload.</param>
+    /// <param name="fin">The FIN bit.</param>
+    /// <param name="masked">Whether to mask the payload, as RFC 6455 requires of clients.</param>
+    /// <param name="reservedBits">RSV1..RSV3 as the value of bits 0x70 of the first byte.</param>
+    public async Task SendFrameAsync(int opcode, ReadOnlyMemory<byte> payload, bool fin = true, bool masked = true, int reservedBits = 0)
+    {
+        var header = new byte[14];
+        header[0] = (byte)((fin ? 0x80 : 0) | (reservedBits & 0x70) | (opcode & 0x0F));
+        var length = 2;
+        if (payload.Length <= 125)
+        {
+            header[1] = (byte)payload.Length;
+        }
+        else if (payload.Length <= ushort.MaxValue)
+        {
+            header[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), (ushort)payload.Length);
+            length = 4;
+        }
+        else
+        {
+            header[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), (ulong)payload.Length);
+            length = 10;
+        }
+
+        var body = payload.ToArray();
+        if (masked)
+        {
+            header[1] |= 0x80;
+            var mask = RandomNumberGenerator.GetBytes(4);
+            mask.CopyTo(header, length);
+            length += 4;
+            for (var i = 0; i < body.Length; i++)
+            {
+                body[i] ^= mask[i & 3];
+            }
+        }
+
+        var frame = new byte[length + body.Length];
+        header.AsSpan(0, length).CopyTo(frame);
+        body.CopyTo(frame, length);
+        using var cancellation = new CancellationTokenSource(TestClient.DefaultTimeout);
+        await _stream.WriteAsync(frame, cancellation.Token);
+    }
+
+    public Task SendTextAsync(string text) => SendFrameAsync(Text, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Sends a close frame; a null <paramref name="code"/> sends one with no payload (no status).</summary>
+    public Task SendCloseAsync(int? code, string reason = "")
+    {
+        if (code is null)
+        {
+            return SendFrameAsync(Close, ReadOnlyMemory<byte>.Empty);
+        }
+
+        var reasonBytes = Encoding.UTF8.GetBytes(reason);
+        var payload = new byte[2 + reasonBytes.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)code.Value);
+        reasonBytes.CopyTo(payload, 2);
+        return SendFrameAsync(Close, payload);
+    }
+
+    /// <summary>Receives the next frame as sent (no reassembly); throws on timeout or when the server ends the TCP stream.</summary>
+    public async Task<RawFrame> ReceiveFrameAsync(TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
+        var header = await ReadExactAsync(2, cancellation.Token)
+            ?? throw new EndOfStreamException("The server ended the TCP stream before sending a frame.");
+        var fin = (header[0] & 0x80) != 0;
+        var opcode = header[0] & 0x0F;
+        var masked = (header[1] & 0x80) != 0;
+        long length = header[1] & 0x7F;
+        if (length == 126)
+        {
+            length = BinaryPrimitives.ReadUInt16BigEndian(await ReadExactAsync(2, cancellation.Token) ?? throw new EndOfStreamException());
+        }
+        else if (length == 127)
+        {
+            length = (long)BinaryPrimitives.ReadUInt64BigEndian(await ReadExactAsync(8, cancellation.Token) ?? throw new EndOfStreamException());
+        }
+
+        var mask = masked ? await ReadExactAsync(4, cancellation.Token) ?? throw new EndOfStreamException() : null;
+        var payload = await ReadExactAsync((int)length, cancellation.Token) ?? throw new EndOfStreamException();
+        if (mask is not null)
+        {
+            for (var i = 0; i < payload.Length; i++)
+            {
+                payload[i] ^= mask[i & 3];
+            }
+        }
+
+        return new RawFrame(fin, opcode, masked, payload);
+    }
+
+    /// <summary>Reads frames until the server's close frame, skipping others; returns it.</summary>
+    public async Task<RawFrame> ReceiveCloseAsync(TimeSpan? timeout = null)
+    {
+        while (true)
+        {
+            var frame = await ReceiveFrameAsync(timeout);
+            if (frame.Opcode == Close)
+            {
+                return frame;
+            }
+        }
+    }
+
+    /// <summary>Completes when the server has ended the TCP stream, discarding whatever it still sends; throws on timeout.</summary>
+    public async Task WaitForEndOfStreamAsync(TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
+        _start = _end = 0;
+        var scratch = new byte[4096];
+        try
+        {
+            while (await _stream.ReadAsync(scratch, cancellation.Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // A reset ends the stream too.
+        }
+    }
+
+    private async Task ReadHandshakeResponseAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var end = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
+            if (end >= 0)
+            {
+                var text = Encoding.ASCII.GetString(_buffer, _start, end);
+                _start += end + 4;
+                var lines = text.Split("\r\n");
+                HandshakeStatusCode = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var line in lines.Skip(1))
+                {
+                    var colon = line.IndexOf(':');
+                    var name = line[..colon].Trim().ToLowerInvariant();
+                    var value = line[(colon + 1)..].Trim();
+                    headers[name] = headers.TryGetValue(name, out var previous) ? previous + ", " + value : value;
+                }
+
+                HandshakeHeaders = headers;
+                return;
+            }
+
+            if (!await FillAsync(cancellationToken))
+            {
+                throw new EndOfStreamException("The server ended the TCP stream during the handshake.");
+            }
+        }
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes; null when the stream ends first.</summary>
+    private async Task<byte[]?> ReadExactAsync(int count, CancellationToken cancellationToken)
+    {
+        while (_end - _start < count)
+        {
+            if (!await FillAsync(cancellationToken))
+            {
+                return null;
+            }
+        }
+
+        var result = _buffer.AsSpan(_start, count).ToArray();
+        _start += count;
+        return result;
+    }
+
+    private async Task<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+
+        int read;
+        try
+        {
+            read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+
+        _end += read;
+        return read > 0;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _tcp.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>One frame as the server sent it.</summary>
+public sealed record RawFrame(bool Fin, int Opcode, bool Masked, byte[] Payload)
+{
+    /// <summary>The close code of a close frame; null when it carries no status.</summary>
+    public int? CloseCode => Payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(Payload) : null;
+
+    /// <summary>The close reason of a close frame.</summary>
+    public string CloseReason => Payload.Length > 2 ? Encoding.UTF8.GetString(Payload, 2, Payload.Length - 2) : "";
+}
