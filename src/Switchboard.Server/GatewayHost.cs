@@ -50,8 +50,10 @@ internal static class GatewayHost
         builder.Services.AddSwitchboardServer(builder.Configuration);
 
         var app = builder.Build();
+        app.UseSwitchboardPathNormalization();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseRouting();
         app.MapSwitchboard();
         return app;
     }

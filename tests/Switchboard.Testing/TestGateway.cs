@@ -72,6 +72,8 @@ public sealed class TestGateway : IAsyncDisposable
         builder.Services.AddSwitchboard(builder.Configuration);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        app.UseSwitchboardPathNormalization();
+        app.UseRouting();
         app.MapSwitchboard();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
