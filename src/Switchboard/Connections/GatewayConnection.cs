@@ -207,7 +207,6 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         {
             while (true)
             {
-                buffer ??= ArrayPool<byte>.Shared.Rent(CoalesceBufferBytes);
                 var used = 0;
                 while (_outbound.TryDequeue(out var message))
                 {
@@ -218,14 +217,20 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                     }
 
                     var frame = message.Frame;
+                    if (used == 0 && (_outbound.IsEmpty || frame.Length > CoalesceBufferBytes))
+                    {
+                        // One message at a time (the common case): write the shared frame as it is, no copy, no buffer.
+                        // Kestrel's upgraded stream flushes on every write.
+                        await _stream.WriteAsync(frame).ConfigureAwait(false);
+                        CountWritten(message);
+                        continue;
+                    }
+
+                    buffer ??= ArrayPool<byte>.Shared.Rent(CoalesceBufferBytes);
                     if (frame.Length > buffer.Length - used)
                     {
-                        if (used > 0)
-                        {
-                            await _stream.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
-                            used = 0;
-                        }
-
+                        await _stream.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                        used = 0;
                         if (frame.Length > buffer.Length)
                         {
                             await _stream.WriteAsync(frame).ConfigureAwait(false);
@@ -242,7 +247,6 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                 if (used > 0)
                 {
                     await _stream.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
-                    await _stream.FlushAsync().ConfigureAwait(false);
                 }
 
                 if (_closeWritten)
@@ -250,8 +254,12 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                     _closeSent.TrySetResult();
                 }
 
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = null;
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
+
                 Volatile.Write(ref _pumping, 0);
                 if (_outbound.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
                 {

@@ -130,6 +130,8 @@ public sealed class ConnectionManager
     /// <summary>Queues a message to every connection on this node; used by backplanes for broadcasts from other nodes.</summary>
     public long BroadcastLocally(OutboundMessage message)
     {
+        // Encode the frame once here rather than racing to encode it in many writers.
+        _ = message.Frame;
         long recipients = 0;
         foreach (var connection in _local.All)
         {
