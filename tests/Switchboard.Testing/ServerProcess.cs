@@ -44,26 +44,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string workingDirectory, IEnumerable<string> arguments, int? port = null, IDictionary<string, string>? environment = null)
     {
         port ??= FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ServerAssembly);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = StartInfo(workingDirectory, ["--urls", $"http://127.0.0.1:{port}", .. arguments], environment);
         start.Environment["Logging__LogLevel__Default"] = "Information";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var server = new ServerProcess(process, port.Value);
@@ -80,25 +62,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Runs the executable to completion (for commands and startup failures); returns exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ServerAssembly);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(StartInfo(workingDirectory, arguments, environment))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
@@ -122,6 +86,29 @@ public sealed class ServerProcess : IAsyncDisposable
 
         await _process.WaitForExitAsync().WaitAsync(timeout);
         return _process.ExitCode;
+    }
+
+    private static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ServerAssembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
     }
 
     public static int FreePort()
