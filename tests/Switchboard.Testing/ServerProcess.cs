@@ -45,7 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         port ??= FreePort();
         var start = StartInfo(workingDirectory, ["--urls", $"http://127.0.0.1:{port}", .. arguments], environment);
-        start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment.TryAdd("Logging__LogLevel__Default", "Information");
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var server = new ServerProcess(process, port.Value);

@@ -13,7 +13,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
 {
     private const string Root = SwitchboardOptions.SectionName;
     private static readonly string[] ReservedRouteKeys = [RouteTable.ConnectKey, RouteTable.DisconnectKey, RouteTable.DefaultKey];
-    private static readonly string[] Providers = ["sqlite", "memory"];
+    private static readonly string[] Providers = ["sqlite", "memory", "redis"];
     private static readonly TimeSpan MinIntegrationTimeout = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxIntegrationTimeout = TimeSpan.FromMinutes(15);
 
@@ -59,6 +59,10 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         else if (options.Registry.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Registry.Path))
         {
             Error("Registry:Path", "must name the SQLite database file");
+        }
+        else if (options.Registry.Provider.Equals("redis", StringComparison.OrdinalIgnoreCase))
+        {
+            ValidateRedis(options.Registry, Error);
         }
 
         return errors;
@@ -116,6 +120,32 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         if (integration.Timeout is { } timeout && (timeout < MinIntegrationTimeout || timeout > MaxIntegrationTimeout))
         {
             error($"{integrationKey}:Timeout", $"{timeout} is outside {MinIntegrationTimeout.TotalMilliseconds:0} ms to {MaxIntegrationTimeout.TotalMinutes:0} minutes");
+        }
+    }
+
+    private static void ValidateRedis(RegistryOptions registry, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(registry.Configuration))
+        {
+            error("Registry:Configuration", "is required for the redis provider (a StackExchange.Redis configuration string, e.g. 127.0.0.1:6379)");
+        }
+
+        if (string.IsNullOrEmpty(registry.KeyPrefix) || registry.KeyPrefix.Any(char.IsWhiteSpace))
+        {
+            error("Registry:KeyPrefix", $"'{registry.KeyPrefix}' must be non-empty and without whitespace");
+        }
+
+        foreach (var (name, value) in new[] { (nameof(registry.HeartbeatInterval), registry.HeartbeatInterval), (nameof(registry.NodeTimeout), registry.NodeTimeout), (nameof(registry.RequestTimeout), registry.RequestTimeout) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                error($"Registry:{name}", $"must be positive (got {value})");
+            }
+        }
+
+        if (registry.HeartbeatInterval > TimeSpan.Zero && registry.NodeTimeout < registry.HeartbeatInterval * 2)
+        {
+            error("Registry:NodeTimeout", $"{registry.NodeTimeout} must be at least twice Registry:HeartbeatInterval ({registry.HeartbeatInterval}), or one late heartbeat declares a live node dead");
         }
     }
 

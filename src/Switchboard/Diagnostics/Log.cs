@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Warning, "Management call from non-loopback address {RemoteAddress} refused (set Switchboard:Management:AllowRemote to allow it)")]
     public static partial void RemoteManagementRefused(ILogger logger, string remoteAddress);
+
+    [LoggerMessage(15, LogLevel.Warning, "Management {Method} answered 503: the connection registry or backplane is unavailable")]
+    public static partial void RegistryUnavailableOnManagement(ILogger logger, string method, Exception exception);
 }

@@ -144,6 +144,18 @@ public sealed class ConnectionManager
         return recipients;
     }
 
+    /// <summary>Queues a message to a connection on this node; what a backplane calls for a post forwarded by another node.</summary>
+    internal SendStatus SendLocal(string connectionId, OutboundMessage message) =>
+        _local.Find(connectionId) is { } connection ? connection.TrySend(message) : SendStatus.Gone;
+
+    /// <summary>
+    /// Closes a connection on this node with 1000 (<c>$disconnect</c> follows); false when this node does not hold it
+    /// open. What a backplane calls for a delete forwarded by another node.
+    /// </summary>
+    internal bool DisconnectLocal(string connectionId) =>
+        _local.Find(connectionId) is { } connection
+        && connection.TryBeginClose(new ServerClose(CloseCodes.NormalClosure, "", "Connection Closed Normally"));
+
     private async ValueTask<string?> FindRemoteNodeAsync(string connectionId, CancellationToken cancellationToken)
     {
         var record = await _registry.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
+using Switchboard.Registry;
 
 namespace Switchboard.Management;
 
@@ -45,7 +46,18 @@ internal static class ManagementEndpoints
         var options = context.RequestServices.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
         if (options.Management.AllowRemote || remote is null || IPAddress.IsLoopback(remote))
         {
-            return await next(invocation).ConfigureAwait(false);
+            try
+            {
+                return await next(invocation).ConfigureAwait(false);
+            }
+            catch (RegistryUnavailableException exception)
+            {
+                // A clustered registry or backplane that cannot be reached: the outcome is unknown, so no 410;
+                // SDKs retry 5xx.
+                var unavailableLogger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ManagementEndpoints));
+                Log.RegistryUnavailableOnManagement(unavailableLogger, context.Request.Method, exception);
+                return AwsError(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableException", exception.Message);
+            }
         }
 
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ManagementEndpoints));

@@ -41,24 +41,24 @@ export function ClientPage({ conn }: { conn: Connection }) {
         <div className="card-head">
           <h2 id="conn-title">Connection</h2>
           {active ? (
-            <button type="button" className="btn btn-ghost" onClick={conn.disconnect}>
+            <button type="button" className="btn btn-ghost btn-small" onClick={conn.disconnect}>
               Disconnect
             </button>
           ) : (
-            <button type="button" className="btn btn-ghost" onClick={conn.connect} disabled={conn.status === 'none'}>
+            <button type="button" className="btn btn-ghost btn-small" onClick={conn.connect} disabled={conn.status === 'none'}>
               Connect
             </button>
           )}
         </div>
         <dl className="facts">
           <div>
-            <dt>ConnectionStatus:</dt>
+            <dt>Status</dt>
             <dd>
               <StatusPill status={conn.status} testId="connection-status" />
             </dd>
           </div>
           <div>
-            <dt>Connection id:</dt>
+            <dt>Connection id</dt>
             <dd>
               <code className="conn-id" data-testid="connection-id">
                 {conn.connectionId ?? ''}
@@ -66,7 +66,7 @@ export function ClientPage({ conn }: { conn: Connection }) {
             </dd>
           </div>
           <div>
-            <dt>Endpoint:</dt>
+            <dt>Endpoint</dt>
             <dd>
               <code className="wrap">{conn.url}</code>
             </dd>
@@ -87,7 +87,9 @@ export function ClientPage({ conn }: { conn: Connection }) {
       </section>
 
       <section className="card" aria-labelledby="send-title">
-        <h2 id="send-title">Send a message</h2>
+        <div className="card-head">
+          <h2 id="send-title">Send a message</h2>
+        </div>
         <form className="form" onSubmit={onSubmit}>
           <label className="field field-narrow">
             <span>action</span>
@@ -129,7 +131,7 @@ export function ClientPage({ conn }: { conn: Connection }) {
           <h2 id="msg-title">
             Messages <span className="count">{conn.messages.length}</span>
           </h2>
-          <button type="button" className="btn btn-ghost" onClick={conn.clearMessages} disabled={!conn.messages.length}>
+          <button type="button" className="btn btn-ghost btn-small" onClick={conn.clearMessages} disabled={!conn.messages.length}>
             Clear
           </button>
         </div>

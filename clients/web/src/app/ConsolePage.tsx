@@ -149,7 +149,7 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
             <span className="hint" title={updatedAt?.toISOString()}>
               {updatedAt ? `updated ${formatTime(updatedAt).slice(0, 8)}` : 'loading…'} · every {REFRESH_MS / 1000} s
             </span>
-            <button type="button" className="btn btn-ghost" onClick={() => void refresh()}>
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => void refresh()}>
               Refresh
             </button>
           </div>
@@ -223,7 +223,9 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
       </section>
 
       <section className="card" aria-labelledby="sendone-title">
-        <h2 id="sendone-title">Send to one connection</h2>
+        <div className="card-head">
+          <h2 id="sendone-title">Send to one connection</h2>
+        </div>
         <form className="form form-stack" onSubmit={(e) => void onSendOne(e)}>
           <label className="field">
             <span>connection id</span>
@@ -254,7 +256,9 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
       </section>
 
       <section className="card" aria-labelledby="broadcast-title">
-        <h2 id="broadcast-title">Broadcast</h2>
+        <div className="card-head">
+          <h2 id="broadcast-title">Broadcast</h2>
+        </div>
         <form className="form form-stack" onSubmit={(e) => void onBroadcast(e)}>
           <label className="field">
             <span>message to every connection (raw text)</span>

@@ -62,11 +62,13 @@ function dotnetEnv(extra = {}) {
 /**
  * Starts a gateway and resolves once it prints "Now listening on". Returns
  * { port, baseUrl, endpoint, wsUrl, pid, dll, output(), stop() }.
+ * `port` 0 (the default) lets Kestrel pick a free loopback port; pass a gateway's `port` after its `stop()` to
+ * start a new one on the same address (a restart, as clients see it; the registry starts empty).
  */
-export async function startGateway({ timeoutMs = 30_000 } = {}) {
+export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0 } = {}) {
   const dll = serverDll();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-compat-js-'));
-  const child = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0'], {
+  const child = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${requestedPort}`], {
     cwd: dir,
     env: dotnetEnv({ Switchboard__Registry__Path: join(dir, 'registry.db') }),
     stdio: ['ignore', 'pipe', 'pipe'],
