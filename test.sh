@@ -42,6 +42,15 @@ if ! dotnet build Switchboard.slnx -c Release -nodeReuse:false -p:UseSharedCompi
   exit 1
 fi
 
+step "Checking code style (dotnet format --verify-no-changes)"
+if dotnet format Switchboard.slnx --verify-no-changes --no-restore; then
+  add_counts 1 0
+else
+  echo "Code style differs from .editorconfig: run 'dotnet format Switchboard.slnx'." >&2
+  add_counts 0 1
+  suite_failed=1
+fi
+
 run_dotnet_suite() {
   local project="$1" name
   name="$(basename "$project")"
