@@ -67,7 +67,7 @@ run_dotnet_suite() {
   fi
 }
 
-for project in tests/Switchboard.Tests tests/Switchboard.FunctionalTests; do
+for project in tests/Switchboard.Tests tests/Switchboard.FunctionalTests tests/Switchboard.Redis.Tests tests/Switchboard.Samples.Tests; do
   run_dotnet_suite "$project"
 done
 
@@ -77,14 +77,18 @@ run_node_suite() {
   (cd "$dir" && npm ci --no-audit --no-fund --silent && npm test) 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || suite_failed=1
   local p f
-  # node --test prints "ℹ pass N" / "ℹ fail N"; vitest prints "Tests  N passed | M failed (T)".
-  p=$(grep -aoE '(ℹ pass [0-9]+|Tests +[0-9]+ passed)' "$log" | grep -oE '[0-9]+' | tail -1)
-  f=$(grep -aoE '(ℹ fail [0-9]+|[0-9]+ failed)' "$log" | grep -oE '[0-9]+' | tail -1)
+  # node --test prints "ℹ pass N" / "ℹ fail N"; vitest prints "Tests  N passed | M failed (T)", with colour codes
+  # between the words (it colours even into a pipe), so those are stripped first.
+  local plain
+  plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+  p=$(grep -aoE '(ℹ pass [0-9]+|Tests +[0-9]+ passed)' <<<"$plain" | grep -oE '[0-9]+' | tail -1)
+  f=$(grep -aoE '(ℹ fail [0-9]+|[0-9]+ failed)' <<<"$plain" | grep -oE '[0-9]+' | tail -1)
   if [ -z "$p$f" ]; then add_counts 0 1; else add_counts "${p:-0}" "${f:-0}"; fi
 }
 
 run_node_suite clients/web
 SWITCHBOARD_SERVER_DLL="$ROOT/src/Switchboard.Server/bin/Release/net10.0/Switchboard.Server.dll" run_node_suite tests/compat-js
+SWITCHBOARD_SERVER_DLL="$ROOT/src/Switchboard.Server/bin/Release/net10.0/Switchboard.Server.dll" run_node_suite tests/browser
 
 if [ "$suite_failed" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo

@@ -19,6 +19,9 @@ internal static class ConfigurationError
             case InvalidOperationException { Message: var bindMessage } when bindMessage.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
                 description = "Switchboard cannot start: " + bindMessage;
                 return true;
+            case Switchboard.Registry.RegistryUnavailableException:
+                description = "Switchboard cannot start: " + exception.Message;
+                return true;
             case System.IO.InvalidDataException or System.Text.Json.JsonException:
                 description = "Switchboard cannot start: the definition file is not valid JSON: " + exception.Message;
                 return true;

@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Hosting;
+using Switchboard.Redis;
 using Switchboard.Server.Demo;
 using Switchboard.Sqlite;
 
@@ -8,7 +10,7 @@ namespace Switchboard.Server;
 
 /// <summary>
 /// Builds and runs the gateway executable: configuration layering, the registry chosen by configuration,
-/// the demo handlers, the web client at <c>/</c>. Everything else is the library's <c>AddSwitchboard</c>/<c>MapSwitchboard</c>.
+/// the demo handlers, the web client at <c>/</c>, the health endpoint at <c>/health</c>. Everything else is the library's <c>AddSwitchboard</c>/<c>MapSwitchboard</c>.
 /// </summary>
 internal static class GatewayHost
 {
@@ -55,6 +57,7 @@ internal static class GatewayHost
         app.UseStaticFiles();
         app.UseRouting();
         app.MapSwitchboard();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
         return app;
     }
 
@@ -66,7 +69,12 @@ internal static class GatewayHost
         {
             services.AddSqliteRegistry();
         }
+        else if (provider.Equals("redis", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddRedisRegistry();
+        }
 
+        services.AddHealthChecks();
         services.AddSwitchboard(configuration);
         services.AddDemoHandlers();
         return services;

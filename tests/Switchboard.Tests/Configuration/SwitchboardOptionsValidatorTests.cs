@@ -67,4 +67,30 @@ public sealed class SwitchboardOptionsValidatorTests
         Assert.Contains(
             Validate(new SwitchboardOptions { Limits = new LimitsOptions { MaxFrameBytes = 2000, MaxMessageBytes = 1000 } }),
             e => e.StartsWith("Switchboard:Limits:MaxFrameBytes:", StringComparison.Ordinal));
+
+    [Fact]
+    public void RedisProvider_WithoutConfiguration_IsRejectedWithItsKeyPath() =>
+        Assert.Contains(
+            Validate(new SwitchboardOptions { Registry = new RegistryOptions { Provider = "redis" } }),
+            e => e.StartsWith("Switchboard:Registry:Configuration:", StringComparison.Ordinal) && e.Contains("redis", StringComparison.Ordinal));
+
+    [Fact]
+    public void RedisProvider_NodeTimeoutUnderTwoHeartbeats_IsRejected()
+    {
+        var registry = new RegistryOptions
+        {
+            Provider = "redis",
+            Configuration = "127.0.0.1:6379",
+            HeartbeatInterval = TimeSpan.FromSeconds(2),
+            NodeTimeout = TimeSpan.FromSeconds(3),
+        };
+
+        var errors = Validate(new SwitchboardOptions { Registry = registry });
+
+        Assert.Equal(["Switchboard:Registry:NodeTimeout"], errors.Select(e => e[..e.IndexOf(": ", StringComparison.Ordinal)]));
+    }
+
+    [Fact]
+    public void RedisProvider_WithConfigurationAndDefaults_IsValid() =>
+        Assert.Empty(Validate(new SwitchboardOptions { Registry = new RegistryOptions { Provider = "redis", Configuration = "127.0.0.1:6379" } }));
 }

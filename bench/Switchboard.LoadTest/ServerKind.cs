@@ -1,0 +1,29 @@
+namespace Switchboard.LoadTest;
+
+/// <summary>A server the harness can start: where its build output is, and how its clients speak.</summary>
+internal sealed record ServerKind(string Name, string Label, string ProjectDirectory, string AssemblyName, WireProtocol Protocol, string[] Arguments)
+{
+    public static ServerKind Switchboard { get; } = new("switchboard", "Switchboard", "src/Switchboard.Server", "Switchboard.Server.dll", WireProtocol.Actions, []);
+
+    /// <summary>Switchboard with the in-memory registry instead of SQLite: separates the registry's cost from the gateway's.</summary>
+    public static ServerKind SwitchboardMemory { get; } = new("switchboard-memory", "Switchboard (in-memory registry)", "src/Switchboard.Server", "Switchboard.Server.dll", WireProtocol.Actions, ["--Switchboard:Registry:Provider=memory"]);
+
+    public static ServerKind Raw { get; } = new("raw", "raw Kestrel", "bench/Peers.RawKestrel", "Peers.RawKestrel.dll", WireProtocol.Actions, []);
+
+    public static ServerKind SignalR { get; } = new("signalr", "SignalR", "bench/Peers.SignalR", "Peers.SignalR.dll", WireProtocol.SignalR, []);
+
+    public static IReadOnlyList<ServerKind> All { get; } = [Switchboard, SwitchboardMemory, Raw, SignalR];
+
+    public bool IsSwitchboard => ProjectDirectory == "src/Switchboard.Server";
+
+    public string AssemblyPath(string repositoryRoot) =>
+        Path.Combine(repositoryRoot, ProjectDirectory, "bin", "Release", "net10.0", AssemblyName);
+
+    public IEnumerable<string> ExtraArguments(string workDirectory) => IsSwitchboard
+        ? [$"--Switchboard:Registry:Path={Path.Combine(workDirectory, "registry.db")}", .. Arguments]
+        : Arguments;
+
+    public static ServerKind Parse(string name) =>
+        All.FirstOrDefault(kind => kind.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown server '{name}'; known: {string.Join(", ", All.Select(kind => kind.Name))}");
+}

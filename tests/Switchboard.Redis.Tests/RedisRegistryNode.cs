@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Switchboard.Configuration;
+using Switchboard.Connections;
+
+namespace Switchboard.Redis.Tests;
+
+/// <summary>One node's Redis registry, started in the test process against a <see cref="Testing.RedisServer"/>.</summary>
+internal sealed class RedisRegistryNode : IAsyncDisposable
+{
+    private bool _stopped;
+
+    private RedisRegistryNode(RedisConnection connection, RedisConnectionRegistry registry, NodeIdentity node, RegistryOptions options)
+    {
+        Connection = connection;
+        Registry = registry;
+        Node = node;
+        Options = options;
+    }
+
+    public RedisConnection Connection { get; }
+
+    public RedisConnectionRegistry Registry { get; }
+
+    public NodeIdentity Node { get; }
+
+    public RegistryOptions Options { get; }
+
+    public static async Task<RedisRegistryNode> StartAsync(string configuration, string keyPrefix, TimeSpan? heartbeat = null, TimeSpan? nodeTimeout = null)
+    {
+        var options = new RegistryOptions
+        {
+            Provider = "redis",
+            Configuration = configuration,
+            KeyPrefix = keyPrefix,
+            HeartbeatInterval = heartbeat ?? TimeSpan.FromMilliseconds(200),
+            NodeTimeout = nodeTimeout ?? TimeSpan.FromSeconds(2),
+            TouchFlushInterval = TimeSpan.FromMilliseconds(100),
+        };
+        var switchboard = Microsoft.Extensions.Options.Options.Create(new SwitchboardOptions { Registry = options });
+        var node = new NodeIdentity();
+        var connection = new RedisConnection(switchboard, node, TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        await connection.StartAsync(CancellationToken.None);
+        var registry = new RedisConnectionRegistry(connection, switchboard, node, TimeProvider.System, NullLogger<RedisConnectionRegistry>.Instance);
+        await registry.StartAsync(CancellationToken.None);
+        return new RedisRegistryNode(connection, registry, node, options);
+    }
+
+    /// <summary>A graceful stop: the registry cleans up after itself.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await Registry.StopAsync(CancellationToken.None);
+        await Connection.StopAsync(CancellationToken.None);
+        Registry.Dispose();
+        await Connection.DisposeAsync();
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+}
+
+/// <summary>A plain client for looking at what the registry wrote, bypassing it.</summary>
+internal static class RedisInspection
+{
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration) =>
+        await ConnectionMultiplexer.ConnectAsync(configuration + ",abortConnect=false,allowAdmin=true");
+}
