@@ -154,6 +154,7 @@ internal sealed class ConnectionHandler(
     /// <summary>Reads frames until the connection ends; returns the close code and reason for <c>$disconnect</c>.</summary>
     private async Task<(int Code, string Reason)> ReadLoopAsync(GatewayConnection connection, Stream stream, string domainName, InFlightMessages inFlight, CancellationToken requestAborted)
     {
+        // Zero-byte reads: an idle connection holds no read buffer.
         var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         var reader = new WebSocketFrameReader(pipe, _limits.MaxFrameBytes, _limits.MaxMessageBytes);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, connection.Aborted);

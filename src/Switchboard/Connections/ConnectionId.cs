@@ -15,11 +15,26 @@ public static class ConnectionId
 
     private const int RandomBytes = 11;
 
+    /// <summary>Random bytes drawn from the cryptographic generator in blocks, so an id costs no system call.</summary>
+    private const int BlockBytes = RandomBytes * 96;
+
+    [ThreadStatic]
+    private static byte[]? t_block;
+
+    [ThreadStatic]
+    private static int t_offset;
+
     /// <summary>Returns a new random id.</summary>
     public static string New()
     {
-        Span<byte> bytes = stackalloc byte[RandomBytes];
-        RandomNumberGenerator.Fill(bytes);
+        var block = t_block ??= new byte[BlockBytes];
+        if (t_offset == 0)
+        {
+            RandomNumberGenerator.Fill(block);
+        }
+
+        var bytes = block.AsSpan(t_offset, RandomBytes);
+        t_offset = (t_offset + RandomBytes) % BlockBytes;
         Span<char> chars = stackalloc char[Length];
         Base64Url.EncodeToChars(bytes, chars[..15]);
         chars[15] = '=';

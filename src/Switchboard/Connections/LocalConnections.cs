@@ -39,6 +39,18 @@ internal sealed class LocalConnections
 
     public GatewayConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
 
-    /// <summary>A moment-in-time enumeration; connections may come and go while it runs.</summary>
-    public IEnumerable<GatewayConnection> All => _connections.Values;
+    /// <summary>
+    /// Every connection, enumerated live without locks or a copy (<see cref="ConcurrentDictionary{TKey,TValue}.Values"/>
+    /// would take every lock and copy the table on each broadcast); connections may come and go while it runs.
+    /// </summary>
+    public IEnumerable<GatewayConnection> All
+    {
+        get
+        {
+            foreach (var entry in _connections)
+            {
+                yield return entry.Value;
+            }
+        }
+    }
 }

@@ -188,6 +188,14 @@ internal static class ManagementEndpoints
             return null;
         }
 
+        if (request.ContentLength is { } length)
+        {
+            // The common case: read exactly the announced bytes into their final array.
+            var exact = new byte[length];
+            await request.Body.ReadExactlyAsync(exact, cancellationToken).ConfigureAwait(false);
+            return exact;
+        }
+
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, limit) + 1);
         while (true)
         {

@@ -12,6 +12,8 @@ namespace Switchboard.Routing;
 /// </summary>
 internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics, ILogger<RouteInvoker> logger)
 {
+    private static readonly string[] OutcomeNames = Enum.GetNames<IntegrationOutcome>();
+
     public async ValueTask<IntegrationResult> InvokeAsync(CompiledRoute route, RouteEvent routeEvent, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -35,7 +37,7 @@ internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics
             }
         }
 
-        metrics.IntegrationCompleted(route.RouteKey, result.Outcome.ToString(), Stopwatch.GetElapsedTime(started));
+        metrics.IntegrationCompleted(route.RouteKey, OutcomeNames[(int)result.Outcome], Stopwatch.GetElapsedTime(started));
         switch (result.Outcome)
         {
             case IntegrationOutcome.Failed:
