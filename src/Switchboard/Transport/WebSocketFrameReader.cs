@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -22,8 +21,6 @@ internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes,
     private int _fragmentsLength;
     private bool _inMessage;
 
-    /// <summary>Reads the next complete event. Pooled state machine: a message costs no allocation here beyond its payload.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<InboundFrame> ReadAsync(CancellationToken cancellationToken)
     {
         while (true)
