@@ -26,7 +26,12 @@ public sealed class AllocationBudgetTests : IDisposable
         return data;
     }
 
+#if DEBUG
+    // Budgets are Release figures: Debug builds allocate every async state machine, so they would fail for nothing.
+    [Theory(Skip = "Allocation budgets hold for Release builds; ./test.sh runs them in Release.")]
+#else
     [Theory]
+#endif
     [MemberData(nameof(BudgetedOperations))]
     public void HotPathOperation_AllocatesWithinItsBudget(string name)
     {
