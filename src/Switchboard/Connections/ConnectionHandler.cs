@@ -88,7 +88,15 @@ internal sealed class ConnectionHandler(
 
             var domainName = events.DomainNameFor(context.Request);
             var inFlight = new InFlightMessages(_limits.MaxInFlightMessagesPerConnection);
-            var (code, reason) = await ReadLoopAsync(connection, stream, domainName, inFlight, context.RequestAborted).ConfigureAwait(false);
+            // Aborting the connection aborts the HTTP connection under it, which ends the read loop through RequestAborted
+            // (one registration instead of a linked token source per connection).
+            (int Code, string Reason) ended;
+            using (connection.Aborted.UnsafeRegister(static state => ((HttpContext)state!).Abort(), context))
+            {
+                ended = await ReadLoopAsync(connection, stream, domainName, inFlight, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            var (code, reason) = ended;
 
             // From here on every management call for this id answers 410; the entry stays in the local table
             // until $disconnect has run, so a graceful shutdown waits for it.
@@ -157,12 +165,11 @@ internal sealed class ConnectionHandler(
         // Zero-byte reads: an idle connection holds no read buffer.
         var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         var reader = new WebSocketFrameReader(pipe, _limits.MaxFrameBytes, _limits.MaxMessageBytes);
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, connection.Aborted);
         try
         {
             while (true)
             {
-                var frame = await reader.ReadAsync(cancellation.Token).ConfigureAwait(false);
+                var frame = await reader.ReadAsync(requestAborted).ConfigureAwait(false);
                 switch (frame.Kind)
                 {
                     case InboundFrameKind.Text:
@@ -170,7 +177,7 @@ internal sealed class ConnectionHandler(
                         metrics.MessageIn();
                         if (!connection.IsClosing)
                         {
-                            await inFlight.EnterAsync(cancellation.Token).ConfigureAwait(false);
+                            await inFlight.EnterAsync(requestAborted).ConfigureAwait(false);
                             _ = DispatchMessageAsync(connection, domainName, frame.Payload!, inFlight);
                         }
 

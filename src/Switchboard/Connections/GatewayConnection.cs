@@ -18,7 +18,8 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     private const int CoalesceBufferBytes = 16 * 1024;
 
     private readonly Stream _stream;
-    private readonly ConcurrentQueue<OutboundMessage> _outbound = new();
+    // Created on the first send: a queue's first segment is ~770 bytes, which idle connections need not pay for.
+    private ConcurrentQueue<OutboundMessage>? _outbound;
     private readonly int _maxQueuedMessages;
     private readonly SwitchboardMetrics _metrics;
     private readonly TimeProvider _time;
@@ -58,6 +59,21 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     }
 
     public string Id { get; }
+
+    private ConcurrentQueue<OutboundMessage> Outbound
+    {
+        get
+        {
+            var queue = Volatile.Read(ref _outbound);
+            if (queue is null)
+            {
+                Interlocked.CompareExchange(ref _outbound, new ConcurrentQueue<OutboundMessage>(), null);
+                queue = _outbound!;
+            }
+
+            return queue;
+        }
+    }
 
     public DateTimeOffset ConnectedAt { get; }
 
@@ -102,7 +118,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             return SendStatus.QueueFull;
         }
 
-        _outbound.Enqueue(message);
+        Outbound.Enqueue(message);
         SchedulePump();
         return SendStatus.Queued;
     }
@@ -186,7 +202,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     private void EnqueueControl(OutboundMessage message)
     {
         Interlocked.Increment(ref _queuedMessages);
-        _outbound.Enqueue(message);
+        Outbound.Enqueue(message);
         SchedulePump();
     }
 
@@ -208,7 +224,8 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             while (true)
             {
                 var used = 0;
-                while (_outbound.TryDequeue(out var message))
+                var outbound = Outbound;
+                while (outbound.TryDequeue(out var message))
                 {
                     Interlocked.Decrement(ref _queuedMessages);
                     if (_closeWritten)
@@ -217,7 +234,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                     }
 
                     var frame = message.Frame;
-                    if (used == 0 && (_outbound.IsEmpty || frame.Length > CoalesceBufferBytes))
+                    if (used == 0 && (outbound.IsEmpty || frame.Length > CoalesceBufferBytes))
                     {
                         // One message at a time (the common case): write the shared frame as it is, no copy, no buffer.
                         // Kestrel's upgraded stream flushes on every write.
@@ -261,7 +278,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                 }
 
                 Volatile.Write(ref _pumping, 0);
-                if (_outbound.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
+                if (outbound.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
                 {
                     return;
                 }
