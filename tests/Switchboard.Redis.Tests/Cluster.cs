@@ -132,20 +132,8 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails after <see cref="Bound"/> with the nodes' logs.</summary>
-    public async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null)
-    {
-        var limit = bound ?? Bound;
-        var stopwatch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (stopwatch.Elapsed > limit)
-            {
-                Assert.Fail($"Timed out after {limit} waiting for {what}.{Environment.NewLine}{Logs()}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null) =>
+        Eventually.UntilAsync(condition, bound ?? Bound, what, Logs);
 
     public async ValueTask DisposeAsync()
     {

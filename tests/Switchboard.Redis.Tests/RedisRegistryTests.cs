@@ -215,14 +215,6 @@ public sealed class RedisRegistryTests : IAsyncLifetime
         return new ConnectionRecord(ConnectionId.New(), nodeId, connectedAt, connectedAt.AddMilliseconds(250), "203.0.113.25", "RedisTests/1.0");
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null)
-    {
-        var limit = bound ?? Bound;
-        var stopwatch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(stopwatch.Elapsed < limit, $"Timed out after {limit} waiting for {what}");
-            await Task.Delay(25);
-        }
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null) =>
+        Eventually.UntilAsync(condition, bound ?? Bound, what);
 }

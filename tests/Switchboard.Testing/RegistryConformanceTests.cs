@@ -183,19 +183,6 @@ public abstract class RegistryConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds, failing after <see cref="TouchVisibleWithin"/>.</summary>
-    protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(stopwatch.Elapsed < TouchVisibleWithin, $"Timed out after {TouchVisibleWithin} waiting for {what}; last value: {value}");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+    protected static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.UntilAsync(read, done, TouchVisibleWithin, what);
 }

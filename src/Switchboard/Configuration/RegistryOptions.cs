@@ -12,7 +12,10 @@ public sealed class RegistryOptions
     /// <summary>For <c>sqlite</c>: the database file. Relative paths are relative to the working directory.</summary>
     public string Path { get; set; } = "switchboard.db";
 
-    /// <summary>How often batched <c>lastActiveAt</c> updates are written.</summary>
+    /// <summary>
+    /// For <c>redis</c>: how often the activity the gateway reports (once a second per active connection) is written,
+    /// in one batch per node. SQLite writes it with its next commit instead.
+    /// </summary>
     public TimeSpan TouchFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>For <c>redis</c>: a StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or <c>redis1:6379,password=…,ssl=true</c>.</summary>

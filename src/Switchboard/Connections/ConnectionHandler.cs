@@ -90,13 +90,12 @@ internal sealed class ConnectionHandler(
             var inFlight = new InFlightMessages(_limits.MaxInFlightMessagesPerConnection);
             // Aborting the connection aborts the HTTP connection under it, which ends the read loop through RequestAborted
             // (one registration instead of a linked token source per connection).
-            (int Code, string Reason) ended;
+            int code;
+            string reason;
             using (connection.Aborted.UnsafeRegister(static state => ((HttpContext)state!).Abort(), context))
             {
-                ended = await ReadLoopAsync(connection, stream, domainName, inFlight, context.RequestAborted).ConfigureAwait(false);
+                (code, reason) = await ReadLoopAsync(connection, stream, domainName, inFlight, context.RequestAborted).ConfigureAwait(false);
             }
-
-            var (code, reason) = ended;
 
             // From here on every management call for this id answers 410; the entry stays in the local table
             // until $disconnect has run, so a graceful shutdown waits for it.

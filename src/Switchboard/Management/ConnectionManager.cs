@@ -93,9 +93,9 @@ public sealed class ConnectionManager
     /// </summary>
     public async ValueTask<bool> DisconnectAsync(string connectionId, CancellationToken cancellationToken = default)
     {
-        if (_local.Find(connectionId) is { } connection)
+        if (_local.Find(connectionId) is not null)
         {
-            return connection.TryBeginClose(new ServerClose(CloseCodes.NormalClosure, "", "Connection Closed Normally"));
+            return DisconnectLocal(connectionId);
         }
 
         return await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId
