@@ -89,17 +89,22 @@ public sealed class ConnectionManager
 
     /// <summary>
     /// DeleteConnection: closes the connection with 1000 and runs <c>$disconnect</c> ("Connection Closed Normally",
-    /// as on API Gateway). False when it is not open.
+    /// as on API Gateway). False when it is not open. When it returns true the connection is already out of the
+    /// registry, so every node answers 410 for it at once rather than only after the close handshake has ended.
     /// </summary>
     public async ValueTask<bool> DisconnectAsync(string connectionId, CancellationToken cancellationToken = default)
     {
-        if (_local.Find(connectionId) is not null)
+        var closing = _local.Find(connectionId) is not null
+            ? DisconnectLocal(connectionId)
+            : await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId
+              && await _backplane.DisconnectAsync(nodeId, connectionId, cancellationToken).ConfigureAwait(false);
+        if (closing)
         {
-            return DisconnectLocal(connectionId);
+            // The owning node removes it again when the socket has closed; removal is idempotent.
+            await _registry.RemoveAsync(connectionId, cancellationToken).ConfigureAwait(false);
         }
 
-        return await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId
-            && await _backplane.DisconnectAsync(nodeId, connectionId, cancellationToken).ConfigureAwait(false);
+        return closing;
     }
 
     /// <summary>Lists open connections across the cluster, ordered by id. A Switchboard extension.</summary>

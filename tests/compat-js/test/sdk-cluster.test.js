@@ -3,17 +3,11 @@
 import './helpers/quiet-sdks.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import AWS from 'aws-sdk';
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  GetConnectionCommand,
-  GoneException,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { closeAll, openClient } from './helpers/client.js';
+import { DeleteConnectionCommand, GetConnectionCommand, GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
+import { trackedClients } from './helpers/client.js';
 import { startGateway } from './helpers/gateway.js';
 import { redisServerAvailable, startRedis } from './helpers/redis.js';
+import { assertV3PostsTextFrames, v2ManagementApi, v3ManagementClient } from './helpers/sdk.js';
 
 const UNKNOWN_ID = 'AAAAAAAAAAAAAAA=';
 
@@ -41,36 +35,20 @@ describe('AWS SDKs against the node that does not hold the connection (Redis reg
   let nodeB;
   let v3;
   let v2;
-  const clients = [];
-
-  const clientOnA = async () => {
-    const opened = await openClient(nodeA.wsUrl);
-    clients.push(opened);
-    return opened;
-  };
+  const clients = trackedClients(() => nodeA.wsUrl);
+  const clientOnA = clients.open;
 
   before(async () => {
     redis = await startRedis();
     const args = ['--Switchboard:Registry:Provider=redis', `--Switchboard:Registry:Configuration=${redis.configuration}`];
     [nodeA, nodeB] = await Promise.all([startGateway({ args }), startGateway({ args })]);
-    v3 = new ApiGatewayManagementApiClient({
-      endpoint: nodeB.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
-    v2 = new AWS.ApiGatewayManagementApi({
-      apiVersion: '2018-11-29',
-      endpoint: nodeB.endpoint,
-      region: 'us-east-1',
-      credentials: new AWS.Credentials('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'),
-      maxRetries: 0,
-    });
+    v3 = v3ManagementClient(nodeB.endpoint);
+    v2 = v2ManagementApi(nodeB.endpoint);
   });
 
   after(async () => {
     v3?.destroy();
-    await closeAll(clients);
+    await clients.closeAll();
     await Promise.allSettled([nodeA?.stop(), nodeB?.stop()]);
     await redis?.stop();
   });
@@ -81,14 +59,7 @@ describe('AWS SDKs against the node that does not hold the connection (Redis reg
 
   test('v3 PostToConnectionCommand on B delivers exactly the data to the client on A as a text frame', async () => {
     const ws = await clientOnA();
-    for (const data of ['hello across nodes', 'テスト', JSON.stringify({ via: 'node B', n: 1 })]) {
-      const output = await v3.send(new PostToConnectionCommand({ ConnectionId: ws.id, Data: data }));
-      assert.equal(output.$metadata.httpStatusCode, 200);
-      const message = await ws.next();
-      assert.equal(message.isBinary, false, 'delivered as a text frame');
-      assert.equal(message.text, data);
-    }
-    assert.equal(ws.pending(), 0);
+    await assertV3PostsTextFrames(v3, ws, ['hello across nodes', 'テスト', JSON.stringify({ via: 'node B', n: 1 })]);
   });
 
   test('v3 GetConnectionCommand on B returns ConnectedAt as a Date and the source ip', async () => {
@@ -104,11 +75,12 @@ describe('AWS SDKs against the node that does not hold the connection (Redis reg
     const ws = await clientOnA();
     const output = await v3.send(new DeleteConnectionCommand({ ConnectionId: ws.id }));
     assert.equal(output.$metadata.httpStatusCode, 204);
-    assert.equal((await ws.waitClosed()).code, 1000);
 
+    // Gone everywhere as soon as DELETE has answered, not only once the close handshake on A has ended.
     const error = await failure(v3.send(new GetConnectionCommand({ ConnectionId: ws.id })));
     assert.ok(error instanceof GoneException, `expected GoneException, got ${error?.name}: ${error?.message}`);
     assert.equal(error.$metadata.httpStatusCode, 410);
+    assert.equal((await ws.waitClosed()).code, 1000);
   });
 
   test('v2 postToConnection on B delivers to the client on A; an unknown id is GoneException', async () => {
