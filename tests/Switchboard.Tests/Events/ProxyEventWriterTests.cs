@@ -27,6 +27,32 @@ public sealed class ProxyEventWriterTests
         BodyUtf8 = System.Text.Encoding.UTF8.GetBytes(body),
     };
 
+    /// <summary>A $connect or $disconnect event (no body, message id or user agent) with the given extras.</summary>
+    private static RouteEvent Lifecycle(
+        string routeKey,
+        RouteEventType eventType,
+        string requestId,
+        IReadOnlyList<KeyValuePair<string, StringValues>>? headers = null,
+        IReadOnlyList<KeyValuePair<string, StringValues>>? queryString = null,
+        int? disconnectStatusCode = null,
+        string? disconnectReason = null) => new()
+    {
+        RouteKey = routeKey,
+        EventType = eventType,
+        ConnectionId = "Zq3LmA1bIAMCXyw=",
+        RequestId = requestId,
+        ConnectedAt = ConnectedAt,
+        RequestTime = ConnectedAt,
+        Stage = "dev",
+        ApiId = "a",
+        DomainName = "d",
+        SourceIp = "1.2.3.4",
+        Headers = headers,
+        QueryString = queryString,
+        DisconnectStatusCode = disconnectStatusCode,
+        DisconnectReason = disconnectReason,
+    };
+
     [Fact]
     public void MessageEvent_HasApiGatewayShape()
     {
@@ -58,21 +84,12 @@ public sealed class ProxyEventWriterTests
     [Fact]
     public void ConnectEvent_HasHeadersAndQuery_SingleMapKeepsLastValue()
     {
-        var root = Write(new RouteEvent
-        {
-            RouteKey = "$connect",
-            EventType = RouteEventType.Connect,
-            ConnectionId = "Zq3LmA1bIAMCXyw=",
-            RequestId = "Zq3LmF7pIAMFa1Q=",
-            ConnectedAt = ConnectedAt,
-            RequestTime = ConnectedAt,
-            Stage = "dev",
-            ApiId = "a",
-            DomainName = "d",
-            SourceIp = "1.2.3.4",
-            Headers = [new("Host", "d"), new("X-Multi", new StringValues(["one", "two"]))],
-            QueryString = [new("room", "42")],
-        });
+        var root = Write(Lifecycle(
+            "$connect",
+            RouteEventType.Connect,
+            "Zq3LmF7pIAMFa1Q=",
+            headers: [new("Host", "d"), new("X-Multi", new StringValues(["one", "two"]))],
+            queryString: [new("room", "42")]));
         Assert.Equal("two", root.GetProperty("headers").GetProperty("X-Multi").GetString());
         Assert.Equal(2, root.GetProperty("multiValueHeaders").GetProperty("X-Multi").GetArrayLength());
         Assert.Equal("42", root.GetProperty("queryStringParameters").GetProperty("room").GetString());
@@ -85,21 +102,12 @@ public sealed class ProxyEventWriterTests
     [Fact]
     public void DisconnectEvent_CarriesStatusAndReason()
     {
-        var context = Write(new RouteEvent
-        {
-            RouteKey = "$disconnect",
-            EventType = RouteEventType.Disconnect,
-            ConnectionId = "Zq3LmA1bIAMCXyw=",
-            RequestId = "Zq3kQ9mVIAMF0bE=",
-            ConnectedAt = ConnectedAt,
-            RequestTime = ConnectedAt,
-            Stage = "dev",
-            ApiId = "a",
-            DomainName = "d",
-            SourceIp = "1.2.3.4",
-            DisconnectStatusCode = 1001,
-            DisconnectReason = "Going away",
-        }).GetProperty("requestContext");
+        var context = Write(Lifecycle(
+            "$disconnect",
+            RouteEventType.Disconnect,
+            "Zq3kQ9mVIAMF0bE=",
+            disconnectStatusCode: 1001,
+            disconnectReason: "Going away")).GetProperty("requestContext");
         Assert.Equal(1001, context.GetProperty("disconnectStatusCode").GetInt32());
         Assert.Equal("Going away", context.GetProperty("disconnectReason").GetString());
         Assert.Equal("DISCONNECT", context.GetProperty("eventType").GetString());

@@ -2,16 +2,15 @@
 // button really disconnects one (a page without auto-reconnect then shows `closed`, a page with it reconnects
 // under a new id).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { startGateway } from '../../compat-js/test/helpers/gateway.js';
+import { test } from 'node:test';
 import {
   UI_TIMEOUT_MS,
   browserSuite,
-  launchBrowser,
   openClientPage,
   recordStatuses,
   statusLog,
   testIdText,
+  useGatewayAndBrowser,
   waitForTestIdText,
 } from './helpers/browser.js';
 
@@ -33,27 +32,12 @@ async function openConsole(context, baseUrl) {
 }
 
 browserSuite('operator console', () => {
-  let gateway;
-  let browser;
-  let context;
-
-  before(async () => {
-    [gateway, browser] = await Promise.all([startGateway(), launchBrowser()]);
-  });
-  after(async () => {
-    await Promise.allSettled([browser?.close(), gateway?.stop()]);
-  });
-  beforeEach(async () => {
-    context = await browser.newContext();
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  const env = useGatewayAndBrowser();
 
   test('lists both pages, and Disconnect closes the one without auto-reconnect', async () => {
-    const noReconnect = await openClientPage(context, gateway.baseUrl, '?reconnect=0');
-    const other = await openClientPage(context, gateway.baseUrl);
-    const consolePage = await openConsole(context, gateway.baseUrl);
+    const noReconnect = await openClientPage(env.context, env.gateway.baseUrl, '?reconnect=0');
+    const other = await openClientPage(env.context, env.gateway.baseUrl);
+    const consolePage = await openConsole(env.context, env.gateway.baseUrl);
 
     await consolePage.locator(row(noReconnect.id)).waitFor({ timeout: UI_TIMEOUT_MS });
     await consolePage.locator(row(other.id)).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -68,15 +52,15 @@ browserSuite('operator console', () => {
     await waitForTestIdText(consolePage, 'console-notice', `Disconnected ${noReconnect.id}`);
     await consolePage.locator(row(noReconnect.id)).waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
     // The gateway agrees: the id is gone (410), the other page is untouched.
-    assert.equal((await fetch(`${gateway.endpoint}/@connections/${encodeURIComponent(noReconnect.id)}`)).status, 410);
+    assert.equal((await fetch(`${env.gateway.endpoint}/@connections/${encodeURIComponent(noReconnect.id)}`)).status, 410);
     assert.equal(await testIdText(other.page, 'connection-status'), 'connected');
     assert.equal(await testIdText(other.page, 'connection-id'), other.id);
     assert.deepEqual(await listedIds(consolePage), [other.id]);
   });
 
   test('a page with auto-reconnect shows reconnecting, then connected with a new id, after Disconnect', async () => {
-    const client = await openClientPage(context, gateway.baseUrl);
-    const consolePage = await openConsole(context, gateway.baseUrl);
+    const client = await openClientPage(env.context, env.gateway.baseUrl);
+    const consolePage = await openConsole(env.context, env.gateway.baseUrl);
     await consolePage.locator(row(client.id)).waitFor({ timeout: UI_TIMEOUT_MS });
     await recordStatuses(client.page);
 

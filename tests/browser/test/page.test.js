@@ -2,39 +2,24 @@
 // gateway sends (a CLI broadcast, another page's sendmessage), and fits a phone's width.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { runCli, startGateway } from '../../compat-js/test/helpers/gateway.js';
+import { test } from 'node:test';
+import { runCli } from '../../compat-js/test/helpers/gateway.js';
 import {
   browserSuite,
-  launchBrowser,
   messageTexts,
   openClientPage,
   pageWidths,
+  useGatewayAndBrowser,
   waitForMessage,
   waitForTestIdText,
 } from './helpers/browser.js';
 
 browserSuite('client page', () => {
-  let gateway;
-  let browser;
-  let context;
-
-  before(async () => {
-    [gateway, browser] = await Promise.all([startGateway(), launchBrowser()]);
-  });
-  after(async () => {
-    await Promise.allSettled([browser?.close(), gateway?.stop()]);
-  });
-  beforeEach(async () => {
-    context = await browser.newContext();
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  const env = useGatewayAndBrowser();
 
   test('is served at / by the gateway, connects, and shows its connection id', async () => {
-    const page = await context.newPage();
-    const response = await page.goto(`${gateway.baseUrl}/`);
+    const page = await env.context.newPage();
+    const response = await page.goto(`${env.gateway.baseUrl}/`);
     assert.equal(response.status(), 200);
     assert.match(response.headers()['content-type'], /^text\/html/);
     assert.equal(await page.title(), 'Client · Switchboard');
@@ -42,7 +27,7 @@ browserSuite('client page', () => {
     await waitForTestIdText(page, 'connection-status', 'connected');
     const id = await waitForTestIdText(page, 'connection-id', /^\S+$/);
     // The id shown is the one the gateway knows: the management API finds it (200, not 410).
-    const info = await fetch(`${gateway.endpoint}/@connections/${encodeURIComponent(id)}`);
+    const info = await fetch(`${env.gateway.endpoint}/@connections/${encodeURIComponent(id)}`);
     assert.equal(info.status, 200, `GET @connections/${id}`);
     assert.match((await info.json()).identity.userAgent, /Chrome/);
     // whoami's reply sets the id and is not listed as a message.
@@ -50,10 +35,10 @@ browserSuite('client page', () => {
   });
 
   test('shows a broadcast sent with the CLI in its message list', async () => {
-    const { page } = await openClientPage(context, gateway.baseUrl);
+    const { page } = await openClientPage(env.context, env.gateway.baseUrl);
     const text = `broadcast from the CLI ${randomUUID()} テスト`;
 
-    const cli = await runCli(['broadcast', text, '--endpoint', gateway.endpoint]);
+    const cli = await runCli(['broadcast', text, '--endpoint', env.gateway.endpoint]);
     assert.equal(cli.code, 0, `CLI exit code; stdout: ${cli.stdout} stderr: ${cli.stderr}`);
     assert.match(cli.stdout, /Broadcast to 1 connection/);
 
@@ -62,8 +47,8 @@ browserSuite('client page', () => {
   });
 
   test("text sent with action sendmessage from one page appears in both pages' lists", async () => {
-    const first = await openClientPage(context, gateway.baseUrl);
-    const second = await openClientPage(context, gateway.baseUrl);
+    const first = await openClientPage(env.context, env.gateway.baseUrl);
+    const second = await openClientPage(env.context, env.gateway.baseUrl);
     assert.notEqual(first.id, second.id);
     const text = `hello from page 1 ${randomUUID()}`;
 
@@ -80,13 +65,13 @@ browserSuite('client page', () => {
   });
 
   test('fits a 375 px wide phone screen without horizontal scrolling, page and console', async () => {
-    const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    const phone = await env.browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     try {
-      const { page, id } = await openClientPage(phone, gateway.baseUrl);
+      const { page, id } = await openClientPage(phone, env.gateway.baseUrl);
       // Long content that must wrap: an unbroken 300-character word, JSON, Japanese text.
       const long = 'x'.repeat(300);
       for (const data of [long, JSON.stringify({ kind: 'json', items: [1, 2, 3], text: 'テスト' }), 'テスト'.repeat(40)]) {
-        const cli = await runCli(['broadcast', data, '--endpoint', gateway.endpoint]);
+        const cli = await runCli(['broadcast', data, '--endpoint', env.gateway.endpoint]);
         assert.equal(cli.code, 0, cli.stderr);
         await waitForMessage(page, data);
       }

@@ -3,41 +3,30 @@
 // `connected` again, under a new id, and receives messages again.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { runCli, startGateway } from '../../compat-js/test/helpers/gateway.js';
 import {
   browserSuite,
-  launchBrowser,
   openClientPage,
   recordStatuses,
   statusLog,
   testIdText,
+  useGatewayAndBrowser,
   waitForMessage,
   waitForTestIdText,
 } from './helpers/browser.js';
 
 browserSuite('gateway restart', () => {
-  let gateway;
-  let browser;
-  let context;
-
-  before(async () => {
-    [gateway, browser] = await Promise.all([startGateway(), launchBrowser()]);
-    context = await browser.newContext();
-  });
-  after(async () => {
-    await context?.close();
-    await Promise.allSettled([browser?.close(), gateway?.stop()]);
-  });
+  const env = useGatewayAndBrowser({ contextPerTest: false });
 
   test('stopping the server shows reconnecting/closed; starting it again on the same port reconnects the page', async () => {
-    const reconnecting = await openClientPage(context, gateway.baseUrl);
-    const noReconnect = await openClientPage(context, gateway.baseUrl, '?reconnect=0');
+    const reconnecting = await openClientPage(env.context, env.gateway.baseUrl);
+    const noReconnect = await openClientPage(env.context, env.gateway.baseUrl, '?reconnect=0');
     await recordStatuses(reconnecting.page);
-    const { port, baseUrl } = gateway;
+    const { port, baseUrl } = env.gateway;
 
-    await gateway.stop();
-    gateway = null;
+    await env.gateway.stop();
+    env.gateway = null;
 
     await waitForTestIdText(reconnecting.page, 'connection-status', 'reconnecting');
     await waitForTestIdText(noReconnect.page, 'connection-status', 'closed');
@@ -50,8 +39,8 @@ browserSuite('gateway restart', () => {
     });
     assert.equal(await testIdText(reconnecting.page, 'connection-status'), 'reconnecting');
 
-    gateway = await startGateway({ port });
-    assert.equal(gateway.baseUrl, baseUrl);
+    env.gateway = await startGateway({ port });
+    assert.equal(env.gateway.baseUrl, baseUrl);
 
     await waitForTestIdText(reconnecting.page, 'connection-status', 'connected', { timeout: 30_000 });
     const newId = await waitForTestIdText(reconnecting.page, 'connection-id', /^\S+$/);
@@ -61,7 +50,7 @@ browserSuite('gateway restart', () => {
 
     // The reconnected page is a working connection of the new server, and the page without reconnect stays closed.
     const text = `after the restart ${randomUUID()}`;
-    const cli = await runCli(['broadcast', text, '--endpoint', gateway.endpoint]);
+    const cli = await runCli(['broadcast', text, '--endpoint', env.gateway.endpoint]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /Broadcast to 1 connection\./);
     await waitForMessage(reconnecting.page, text);

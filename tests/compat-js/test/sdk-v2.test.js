@@ -3,9 +3,9 @@
 import './helpers/quiet-sdks.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import AWS from 'aws-sdk';
-import { closeAll, openClient, USER_AGENT } from './helpers/client.js';
+import { trackedClients, USER_AGENT } from './helpers/client.js';
 import { startGateway } from './helpers/gateway.js';
+import { v2ManagementApi as managementApi } from './helpers/sdk.js';
 
 const MAX_POST_BYTES = 131072;
 const UNKNOWN_ID = 'AAAAAAAAAAAAAAA=';
@@ -23,22 +23,8 @@ async function failure(request) {
 describe('aws-sdk v2 AWS.ApiGatewayManagementApi', () => {
   let gateway;
   let api;
-  const clients = [];
-
-  const client = async () => {
-    const opened = await openClient(gateway.wsUrl);
-    clients.push(opened);
-    return opened;
-  };
-
-  const managementApi = (endpoint) =>
-    new AWS.ApiGatewayManagementApi({
-      apiVersion: '2018-11-29',
-      endpoint,
-      region: 'us-east-1',
-      credentials: new AWS.Credentials('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'),
-      maxRetries: 0,
-    });
+  const clients = trackedClients(() => gateway.wsUrl);
+  const client = clients.open;
 
   before(async () => {
     gateway = await startGateway();
@@ -46,7 +32,7 @@ describe('aws-sdk v2 AWS.ApiGatewayManagementApi', () => {
   });
 
   after(async () => {
-    await closeAll(clients);
+    await clients.closeAll();
     await gateway?.stop();
   });
 

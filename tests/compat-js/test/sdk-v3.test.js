@@ -3,7 +3,6 @@ import './helpers/quiet-sdks.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  ApiGatewayManagementApiClient,
   ApiGatewayManagementApiServiceException,
   DeleteConnectionCommand,
   ForbiddenException,
@@ -12,8 +11,9 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { closeAll, openClient, USER_AGENT } from './helpers/client.js';
+import { trackedClients, USER_AGENT } from './helpers/client.js';
 import { startGateway } from './helpers/gateway.js';
+import { assertV3PostsTextFrames, v3ManagementClient as managementClient } from './helpers/sdk.js';
 
 const MAX_POST_BYTES = 131072;
 const UNKNOWN_ID = 'AAAAAAAAAAAAAAA=';
@@ -41,21 +41,8 @@ function assertModeled(error, ErrorClass, status) {
 describe('@aws-sdk/client-apigatewaymanagementapi (v3)', () => {
   let gateway;
   let api;
-  const clients = [];
-
-  const client = async () => {
-    const opened = await openClient(gateway.wsUrl);
-    clients.push(opened);
-    return opened;
-  };
-
-  const managementClient = (endpoint) =>
-    new ApiGatewayManagementApiClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
+  const clients = trackedClients(() => gateway.wsUrl);
+  const client = clients.open;
 
   before(async () => {
     gateway = await startGateway();
@@ -64,20 +51,13 @@ describe('@aws-sdk/client-apigatewaymanagementapi (v3)', () => {
 
   after(async () => {
     api?.destroy();
-    await closeAll(clients);
+    await clients.closeAll();
     await gateway?.stop();
   });
 
   test('PostToConnectionCommand with Data as a string delivers one text message', async () => {
     const ws = await client();
-    for (const data of ['hello from v3', 'テスト', JSON.stringify({ action: 'notify', text: '日本語のテキスト', at: 1 })]) {
-      const output = await api.send(new PostToConnectionCommand({ ConnectionId: ws.id, Data: data }));
-      assert.equal(output.$metadata.httpStatusCode, 200);
-      const message = await ws.next();
-      assert.equal(message.isBinary, false, 'delivered as a text frame');
-      assert.equal(message.text, data);
-    }
-    assert.equal(ws.pending(), 0);
+    await assertV3PostsTextFrames(api, ws, ['hello from v3', 'テスト', JSON.stringify({ action: 'notify', text: '日本語のテキスト', at: 1 })]);
   });
 
   test('PostToConnectionCommand with Data as a Uint8Array delivers the bytes (text when they are UTF-8)', async () => {

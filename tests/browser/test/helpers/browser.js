@@ -2,8 +2,9 @@
 // No browser is ever downloaded. When Chromium is missing the suite fails under CI=true and is skipped otherwise,
 // with a message that says what to install.
 import { accessSync, constants } from 'node:fs';
-import { describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startGateway } from '../../../compat-js/test/helpers/gateway.js';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -59,6 +60,33 @@ export function browserSuite(name, body) {
 
 export function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+}
+
+/**
+ * For the body of a browserSuite(): starts a gateway and Chromium before the suite's tests and stops both after
+ * them, with a fresh browser context for each test (`contextPerTest`, the default) or one for the whole suite.
+ * Returns { gateway, browser, context }, filled in by the hooks; a test may replace `gateway` (a restart), and the
+ * one there at the end is stopped.
+ */
+export function useGatewayAndBrowser({ contextPerTest = true } = {}) {
+  const env = { gateway: null, browser: null, context: null };
+  before(async () => {
+    [env.gateway, env.browser] = await Promise.all([startGateway(), launchBrowser()]);
+    if (!contextPerTest) env.context = await env.browser.newContext();
+  });
+  after(async () => {
+    if (!contextPerTest) await env.context?.close();
+    await Promise.allSettled([env.browser?.close(), env.gateway?.stop()]);
+  });
+  if (contextPerTest) {
+    beforeEach(async () => {
+      env.context = await env.browser.newContext();
+    });
+    afterEach(async () => {
+      await env.context?.close();
+    });
+  }
+  return env;
 }
 
 const byTestId = (id) => `[data-testid="${id}"]`;

@@ -112,6 +112,22 @@ export async function closeAll(clients) {
   await Promise.allSettled(clients.map((client) => client.close()));
 }
 
+/**
+ * The clients a test file opens, all closed at the end: open() connects to wsUrl() (read when called, e.g.
+ * () => gateway.wsUrl) and remembers the client; closeAll() closes every one of them (for `after`).
+ */
+export function trackedClients(wsUrl) {
+  const clients = [];
+  return {
+    async open() {
+      const opened = await openClient(wsUrl());
+      clients.push(opened);
+      return opened;
+    },
+    closeAll: () => closeAll(clients),
+  };
+}
+
 /** Polls check() every 20 ms until it returns a truthy value; fails after ms. For conditions that have no event. */
 export async function waitUntil(check, ms, what) {
   const deadline = Date.now() + ms;

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './process.js';
 
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -90,18 +91,7 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
 
   const cleanupDir = () => rmSync(dir, { recursive: true, force: true });
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-      }, 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, exited, 10_000);
     cleanupDir();
   };
 

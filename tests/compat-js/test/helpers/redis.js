@@ -2,6 +2,7 @@
 // nodes sharing one Redis registry, and stops it by its PID.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { stopChild } from './process.js';
 
 /** Whether redis-server can be run here. */
 export function redisServerAvailable() {
@@ -46,20 +47,7 @@ async function startOnce(port, timeoutMs) {
       resolveExit({ code, signal });
     });
   });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-      }, 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const stop = () => stopChild(child, exited, 5_000);
   try {
     await new Promise((resolveReady, reject) => {
       const timer = setTimeout(() => reject(new Error(`redis-server did not become ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
