@@ -36,22 +36,22 @@ public sealed class ProxyEventWriterTests
         IReadOnlyList<KeyValuePair<string, StringValues>>? queryString = null,
         int? disconnectStatusCode = null,
         string? disconnectReason = null) => new()
-    {
-        RouteKey = routeKey,
-        EventType = eventType,
-        ConnectionId = "Zq3LmA1bIAMCXyw=",
-        RequestId = requestId,
-        ConnectedAt = ConnectedAt,
-        RequestTime = ConnectedAt,
-        Stage = "dev",
-        ApiId = "a",
-        DomainName = "d",
-        SourceIp = "1.2.3.4",
-        Headers = headers,
-        QueryString = queryString,
-        DisconnectStatusCode = disconnectStatusCode,
-        DisconnectReason = disconnectReason,
-    };
+        {
+            RouteKey = routeKey,
+            EventType = eventType,
+            ConnectionId = "Zq3LmA1bIAMCXyw=",
+            RequestId = requestId,
+            ConnectedAt = ConnectedAt,
+            RequestTime = ConnectedAt,
+            Stage = "dev",
+            ApiId = "a",
+            DomainName = "d",
+            SourceIp = "1.2.3.4",
+            Headers = headers,
+            QueryString = queryString,
+            DisconnectStatusCode = disconnectStatusCode,
+            DisconnectReason = disconnectReason,
+        };
 
     [Fact]
     public void MessageEvent_HasApiGatewayShape()
