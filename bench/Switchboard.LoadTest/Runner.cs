@@ -79,6 +79,11 @@ internal sealed class Runner(Settings settings)
                 await AllocationsAsync("echo");
             }
 
+            if (settings.Scenarios.Contains("idle") && settings.Scenarios.Overlaps(["broadcast", "unicast", "echo"]))
+            {
+                await AfterTrafficAsync(run, server, fleet, baseline, Progress);
+            }
+
             if (settings.Scenarios.Contains("slow"))
             {
                 await SlowClientAsync(run, server, management, fleet, Progress);
@@ -188,6 +193,17 @@ internal sealed class Runner(Settings settings)
                 run.Notes.Add($"GET @connections listed {listed} connections, the client holds {connected - dropped}");
             }
         }
+    }
+
+    /// <summary>Memory per connection once the traffic scenarios are over: buffers and queues a connection needed while busy must not stay with it.</summary>
+    private static async Task AfterTrafficAsync(ServerRun run, ServerProcess server, Fleet fleet, long baseline, Action<string> progress)
+    {
+        await Task.Delay(1000);
+        var open = OpenClients(fleet);
+        var afterTraffic = await server.CollectAndMeasureAsync();
+        var perConnection = (afterTraffic - baseline) / (double)open;
+        progress($"after traffic: RSS {Mb(afterTraffic)} MB after GC ({perConnection:N0} B/conn over {open:N0} open connections)");
+        run.Add("idle.rss_per_conn_after_traffic", "RSS per connection after traffic, after full GC", "bytes", perConnection, false);
     }
 
     private async Task BroadcastAsync(ServerRun run, ServerProcess server, ManagementClient management, Fleet fleet, Action<string> progress)

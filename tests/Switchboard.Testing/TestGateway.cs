@@ -58,6 +58,8 @@ public sealed class TestGateway : IAsyncDisposable
         builder.Logging.AddProvider(new TestLoggerProvider());
         var all = new Dictionary<string, string?>(settings);
         all.TryAdd("Switchboard:Registry:Path", Path.Combine(directory.Path, "registry.db"));
+        // As the executable ships; tests of the HTTP-pipeline handshake set it to false.
+        all.TryAdd("Switchboard:Transport:DirectUpgrade", "true");
         if (!useSqlite)
         {
             all["Switchboard:Registry:Provider"] = "memory";

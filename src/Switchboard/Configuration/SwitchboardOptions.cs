@@ -34,6 +34,9 @@ public sealed class SwitchboardOptions
     /// <summary>Where the connection registry lives.</summary>
     public RegistryOptions Registry { get; set; } = new();
 
+    /// <summary>How WebSocket connections reach the gateway.</summary>
+    public TransportOptions Transport { get; set; } = new();
+
     /// <summary>Who may call the management API.</summary>
     public ManagementOptions Management { get; set; } = new();
 }

@@ -34,9 +34,11 @@ internal sealed class ConnectionHandler(
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
 
+    /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
     public async Task HandleAsync(HttpContext context)
     {
-        if (WebSocketHandshake.Validate(context) is { } problem)
+        var upgrade = new HttpContextUpgrade(context);
+        if (WebSocketHandshake.Validate(upgrade.Request) is { } problem)
         {
             context.Response.StatusCode = problem.StatusCode;
             if (problem.StatusCode == StatusCodes.Status426UpgradeRequired)
@@ -49,126 +51,37 @@ internal sealed class ConnectionHandler(
             return;
         }
 
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        var connectionId = ConnectionId.New();
-        var sourceIp = FormatAddress(context.Connection.RemoteIpAddress);
-        string? userAgent = context.Request.Headers.UserAgent.Count > 0 ? context.Request.Headers.UserAgent.ToString() : null;
-
-        try
-        {
-            await registry.AddAsync(new ConnectionRecord(connectionId, node.Id, now, now, sourceIp, userAgent), context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (RegistryUnavailableException exception)
-        {
-            Log.RegistryUnavailableOnConnect(logger, exception);
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
-        }
-
-        GatewayConnection? connection = null;
-        try
-        {
-            var subProtocol = await RunConnectRouteAsync(context, connectionId, now, sourceIp, userAgent).ConfigureAwait(false);
-            if (subProtocol is null)
-            {
-                return;
-            }
-
-            var stream = await WebSocketHandshake.AcceptAsync(context, subProtocol.Length == 0 ? null : subProtocol).ConfigureAwait(false);
-            connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, stream, _limits.MaxQueuedMessagesPerConnection, _limits.CloseTimeout, time, metrics);
-            local.Add(connection);
-            metrics.ConnectionOpened();
-            Log.ConnectionOpened(logger, connectionId, sourceIp);
-
-            var domainName = events.DomainNameFor(context.Request);
-            var inFlight = new InFlightMessages(_limits.MaxInFlightMessagesPerConnection);
-            // Aborting the connection aborts the HTTP connection under it, which ends the read loop through RequestAborted
-            // (one registration instead of a linked token source per connection).
-            int code;
-            string reason;
-            using (connection.Aborted.UnsafeRegister(static state => ((HttpContext)state!).Abort(), context))
-            {
-                (code, reason) = await ReadLoopAsync(connection, stream, domainName, inFlight, context.RequestAborted).ConfigureAwait(false);
-            }
-
-            // From here on every management call for this id answers 410; the entry stays in the local table
-            // until $disconnect has run, so a graceful shutdown waits for it.
-            connection.MarkEnded();
-            metrics.ConnectionClosed();
-            Log.ConnectionClosed(logger, connectionId, code, reason);
-            await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
-            connection.Release();
-            try
-            {
-                // $disconnect is the connection's last event: let its running messages finish first (each is bounded by its timeout).
-                await inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
-                if (routes.Disconnect is { } disconnect)
-                {
-                    await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                local.Remove(connection);
-            }
-        }
-        finally
-        {
-            if (connection is null)
-            {
-                // $connect rejected or failed, or the handshake never completed: the id was never usable.
-                await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
-            }
-        }
+        await RunAsync(upgrade).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was
-    /// refused and the response is already set: the integration's non-2xx status, 502 for a failed integration,
-    /// 504 for a timed-out one.
+    /// Runs a valid handshake: <c>$connect</c>, the 101, the connection's messages, then <c>$disconnect</c>. One
+    /// method for the connection's whole life, awaiting the pipe itself, so an idle connection waits in a single
+    /// state machine.
     /// </summary>
-    private async Task<string?> RunConnectRouteAsync(HttpContext context, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    public async Task RunAsync(WebSocketUpgrade upgrade)
     {
-        if (routes.Connect is not { } connect)
+        if (await OpenAsync(upgrade).ConfigureAwait(false) is not { } opened)
         {
-            return "";
+            return;
         }
 
-        var result = await invoker.InvokeAsync(connect, events.Connect(context, connectionId, now, sourceIp, userAgent), context.RequestAborted).ConfigureAwait(false);
-        int? refusal = result.Outcome switch
-        {
-            IntegrationOutcome.Failed => StatusCodes.Status502BadGateway,
-            IntegrationOutcome.TimedOut => StatusCodes.Status504GatewayTimeout,
-            _ when !result.Response!.IsSuccessStatusCode => result.Response.StatusCode,
-            _ => null,
-        };
-        if (refusal is { } status)
-        {
-            Log.ConnectRejected(logger, connectionId, status);
-            context.Response.StatusCode = status;
-            return null;
-        }
-
-        return result.Response!.Headers is { } headers && headers.TryGetValue("Sec-WebSocket-Protocol", out var protocol) ? protocol : "";
-    }
-
-    /// <summary>Reads frames until the connection ends; returns the close code and reason for <c>$disconnect</c>.</summary>
-    private async Task<(int Code, string Reason)> ReadLoopAsync(GatewayConnection connection, Stream stream, string domainName, InFlightMessages inFlight, CancellationToken requestAborted)
-    {
-        // Zero-byte reads: an idle connection holds no read buffer.
-        var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
-        var reader = new WebSocketFrameReader(pipe, _limits.MaxFrameBytes, _limits.MaxMessageBytes);
+        var (connection, input, domainName) = opened;
+        var inFlight = new InFlightMessages(_limits.MaxInFlightMessagesPerConnection);
+        var frames = new WebSocketFrameReader(input, _limits.MaxFrameBytes, _limits.MaxMessageBytes);
+        var aborted = upgrade.ReadAborted;
+        (int Code, string Reason)? ended = null;
+        // GatewayConnection.Abort aborts the transport, which ends a pending read.
         try
         {
-            while (true)
+            while (ended is null)
             {
-                var frame = await reader.ReadAsync(requestAborted).ConfigureAwait(false);
+                var result = await input.ReadAsync(aborted).ConfigureAwait(false);
+                if (!frames.TryRead(result, out var frame))
+                {
+                    continue;
+                }
+
                 switch (frame.Kind)
                 {
                     case InboundFrameKind.Text:
@@ -176,7 +89,7 @@ internal sealed class ConnectionHandler(
                         metrics.MessageIn();
                         if (!connection.IsClosing)
                         {
-                            await inFlight.EnterAsync(requestAborted).ConfigureAwait(false);
+                            await inFlight.EnterAsync(aborted).ConfigureAwait(false);
                             _ = DispatchMessageAsync(connection, domainName, frame.Payload!, inFlight);
                         }
 
@@ -188,36 +101,164 @@ internal sealed class ConnectionHandler(
                     case InboundFrameKind.Pong:
                         connection.OnReceived(isData: false);
                         break;
-                    case InboundFrameKind.Close:
-                        if (connection.ServerClose is { } initiated)
-                        {
-                            return (initiated.Code, initiated.DisconnectReason);
-                        }
-
-                        connection.TryEchoClose(frame.CloseCode);
-                        await connection.CloseSent.ConfigureAwait(false);
-                        return (frame.CloseCode, frame.CloseCode == CloseCodes.NoStatusReceived ? "Client-side close frame status not set" : frame.CloseReason ?? "");
-                    case InboundFrameKind.Violation:
-                        connection.TryBeginClose(new ServerClose(frame.CloseCode, frame.CloseReason!, frame.CloseReason!));
-                        await connection.CloseSent.ConfigureAwait(false);
-                        return Ended(connection);
                     default:
-                        return Ended(connection);
+                        ended = await FinishReadingAsync(connection, frame).ConfigureAwait(false);
+                        break;
                 }
             }
         }
         catch (OperationCanceledException)
         {
-            return Ended(connection);
+            ended = Ended(connection);
         }
         catch (IOException exception)
         {
             Log.ConnectionFaulted(logger, connection.Id, exception);
-            return Ended(connection);
+            ended = Ended(connection);
         }
         finally
         {
-            await pipe.CompleteAsync().ConfigureAwait(false);
+            await upgrade.CompleteAsync().ConfigureAwait(false);
+        }
+
+        await CloseAsync(connection, inFlight, domainName, ended.Value.Code, ended.Value.Reason).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Registers the connection, runs <c>$connect</c> and completes the handshake; null when the handshake was
+    /// refused (the answer is sent) or the client went away. The handshake request is released on success.
+    /// </summary>
+    private async Task<(GatewayConnection Connection, PipeReader Input, string DomainName)?> OpenAsync(WebSocketUpgrade upgrade)
+    {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            return null;
+        }
+
+        var request = upgrade.Request;
+        var now = time.GetUtcNow();
+        var connectionId = ConnectionId.New();
+        var sourceIp = FormatAddress(request.RemoteIpAddress);
+        string? userAgent = request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null;
+
+        try
+        {
+            await registry.AddAsync(new ConnectionRecord(connectionId, node.Id, now, now, sourceIp, userAgent), upgrade.Aborted).ConfigureAwait(false);
+        }
+        catch (RegistryUnavailableException exception)
+        {
+            Log.RegistryUnavailableOnConnect(logger, exception);
+            await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            return null;
+        }
+
+        var opened = false;
+        try
+        {
+            var subProtocol = await RunConnectRouteAsync(upgrade, connectionId, now, sourceIp, userAgent).ConfigureAwait(false);
+            if (subProtocol is null)
+            {
+                return null;
+            }
+
+            var domainName = events.DomainNameFor(request);
+            var (input, output) = await upgrade.AcceptAsync(subProtocol.Length == 0 ? null : subProtocol).ConfigureAwait(false);
+            upgrade.ReleaseRequest();
+            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, output, upgrade, _limits.MaxQueuedMessagesPerConnection, _limits.CloseTimeout, time, metrics);
+            local.Add(connection);
+            opened = true;
+            metrics.ConnectionOpened();
+            Log.ConnectionOpened(logger, connectionId, sourceIp);
+            return (connection, input, domainName);
+        }
+        finally
+        {
+            if (!opened)
+            {
+                // $connect refused or failed, or the handshake never completed: the id was never usable.
+                await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>After the socket closed: unregisters the connection and runs <c>$disconnect</c> as its last event.</summary>
+    private async Task CloseAsync(GatewayConnection connection, InFlightMessages inFlight, string domainName, int code, string reason)
+    {
+        // From here on every management call for this id answers 410; the entry stays in the local table
+        // until $disconnect has run, so a graceful shutdown waits for it.
+        connection.MarkEnded();
+        metrics.ConnectionClosed();
+        Log.ConnectionClosed(logger, connection.Id, code, reason);
+        await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
+        connection.Release();
+        try
+        {
+            // $disconnect is the connection's last event: let its running messages finish first (each is bounded by its timeout).
+            await inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
+            if (routes.Disconnect is { } disconnect)
+            {
+                await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            local.Remove(connection);
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was
+    /// refused and the answer sent: the integration's non-2xx status, 502 for a failed integration (or a
+    /// subprotocol that cannot be a header value), 504 for a timed-out one.
+    /// </summary>
+    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    {
+        if (routes.Connect is not { } connect)
+        {
+            return "";
+        }
+
+        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, connectionId, now, sourceIp, userAgent), upgrade.Aborted).ConfigureAwait(false);
+        var subProtocol = result.Response?.Headers is { } headers && headers.TryGetValue("Sec-WebSocket-Protocol", out var protocol) ? protocol : "";
+        int? refusal = result.Outcome switch
+        {
+            IntegrationOutcome.Failed => StatusCodes.Status502BadGateway,
+            IntegrationOutcome.TimedOut => StatusCodes.Status504GatewayTimeout,
+            _ when !result.Response!.IsSuccessStatusCode => result.Response.StatusCode,
+            _ when subProtocol.AsSpan().IndexOfAnyExceptInRange('!', '~') >= 0 => StatusCodes.Status502BadGateway,
+            _ => null,
+        };
+        if (refusal is { } status)
+        {
+            Log.ConnectRejected(logger, connectionId, status);
+            await upgrade.RefuseAsync(status).ConfigureAwait(false);
+            return null;
+        }
+
+        return subProtocol;
+    }
+
+    /// <summary>A close frame, a protocol violation or the end of the stream: completes the close; returns the code and reason for <c>$disconnect</c>.</summary>
+    private static async Task<(int Code, string Reason)> FinishReadingAsync(GatewayConnection connection, InboundFrame frame)
+    {
+        switch (frame.Kind)
+        {
+            case InboundFrameKind.Close:
+                if (connection.ServerClose is { } initiated)
+                {
+                    return (initiated.Code, initiated.DisconnectReason);
+                }
+
+                connection.TryEchoClose(frame.CloseCode);
+                await connection.CloseSent.ConfigureAwait(false);
+                return (frame.CloseCode, frame.CloseCode == CloseCodes.NoStatusReceived ? "Client-side close frame status not set" : frame.CloseReason ?? "");
+            case InboundFrameKind.Violation:
+                connection.TryBeginClose(new ServerClose(frame.CloseCode, frame.CloseReason!, frame.CloseReason!));
+                await connection.CloseSent.ConfigureAwait(false);
+                return Ended(connection);
+            default:
+                return Ended(connection);
         }
     }
 

@@ -24,8 +24,10 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     private readonly SwitchboardMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly TimeSpan _closeTimeout;
-    private readonly CancellationTokenSource _aborted = new();
-    private readonly TaskCompletionSource _closeSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Null in micro-benchmarks, which have no transport to abort.
+    private readonly WebSocketUpgrade? _transport;
+    // Created when first needed: most connections never close from the server side, and idle ones should not pay for it.
+    private TaskCompletionSource? _closeSent;
     private int _queuedMessages;
     private int _pumping;
     private int _closing;
@@ -41,6 +43,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         string sourceIp,
         string? userAgent,
         Stream stream,
+        WebSocketUpgrade? transport,
         int maxQueuedMessages,
         TimeSpan closeTimeout,
         TimeProvider time,
@@ -51,6 +54,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         SourceIp = sourceIp;
         UserAgent = userAgent;
         _stream = stream;
+        _transport = transport;
         _maxQueuedMessages = maxQueuedMessages;
         _closeTimeout = closeTimeout;
         _time = time;
@@ -98,11 +102,23 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
-    /// <summary>Cancelled when the connection must end now, without waiting for the close handshake.</summary>
-    public CancellationToken Aborted => _aborted.Token;
-
     /// <summary>Completes when the close frame has been written (or writing became impossible).</summary>
-    public Task CloseSent => _closeSent.Task;
+    public Task CloseSent => CloseSentSource.Task;
+
+    private TaskCompletionSource CloseSentSource
+    {
+        get
+        {
+            var source = Volatile.Read(ref _closeSent);
+            if (source is null)
+            {
+                Interlocked.CompareExchange(ref _closeSent, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+                source = _closeSent!;
+            }
+
+            return source;
+        }
+    }
 
     /// <summary>Hands a message to the outbound queue.</summary>
     public SendStatus TrySend(OutboundMessage message)
@@ -155,18 +171,11 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     /// <summary>Answers the client's close frame with the same code (RFC 6455 section 5.5.1).</summary>
     public bool TryEchoClose(int code) => BeginClose(null, code, "");
 
-    /// <summary>Ends the connection at once.</summary>
+    /// <summary>Ends the connection at once: aborts the transport, which ends the read loop.</summary>
     public void Abort()
     {
-        try
-        {
-            _aborted.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        _closeSent.TrySetResult();
+        _transport?.Abort();
+        CloseSentSource.TrySetResult();
     }
 
     /// <summary>Marks the connection as over: nothing more can be queued to it.</summary>
@@ -176,15 +185,11 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     public void Release()
     {
         _closeTimer?.Dispose();
-        _closeSent.TrySetResult();
+        CloseSentSource.TrySetResult();
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        Release();
-        _aborted.Dispose();
-    }
+    public void Dispose() => Release();
 
     private bool BeginClose(ServerClose? close, int code, string reason)
     {
@@ -268,7 +273,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 
                 if (_closeWritten)
                 {
-                    _closeSent.TrySetResult();
+                    CloseSentSource.TrySetResult();
                 }
 
                 if (buffer is not null)

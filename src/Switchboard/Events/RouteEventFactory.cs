@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Switchboard.Configuration;
 using Switchboard.Connections;
+using Switchboard.Transport;
 
 namespace Switchboard.Events;
 
@@ -13,11 +13,10 @@ internal sealed class RouteEventFactory(SwitchboardOptions options)
     /// <summary>API Gateway does not pass these handshake headers to the <c>$connect</c> integration.</summary>
     private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase) { "Connection", "Upgrade" };
 
-    public string DomainNameFor(HttpRequest request) => options.DomainName ?? request.Host.Value ?? "localhost";
+    public string DomainNameFor(UpgradeRequest request) => options.DomainName ?? (request.Headers.Host.Count > 0 ? request.Headers.Host.ToString() : "localhost");
 
-    public RouteEvent Connect(HttpContext context, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    public RouteEvent Connect(UpgradeRequest request, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
     {
-        var request = context.Request;
         var headers = new List<KeyValuePair<string, StringValues>>(request.Headers.Count + 4);
         foreach (var header in request.Headers)
         {
@@ -29,7 +28,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options)
 
         headers.Add(new("X-Amzn-Trace-Id", NewTraceId(now)));
         headers.Add(new("X-Forwarded-For", sourceIp));
-        headers.Add(new("X-Forwarded-Port", context.Connection.LocalPort.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(new("X-Forwarded-Port", request.LocalPort.ToString(CultureInfo.InvariantCulture)));
         headers.Add(new("X-Forwarded-Proto", request.Scheme));
 
         return new RouteEvent

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -64,6 +65,7 @@ public static class SwitchboardServiceCollectionExtensions
             provider.GetRequiredService<SwitchboardMetrics>(),
             provider.GetRequiredService<IOptions<SwitchboardOptions>>()));
         services.AddHostedService<ConnectionLifetimeMonitor>();
+        services.AddTransient<IConfigureOptions<KestrelServerOptions>, DirectUpgradeKestrelSetup>();
         return services;
     }
 

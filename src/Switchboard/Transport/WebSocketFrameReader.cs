@@ -21,32 +21,43 @@ internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes,
     private int _fragmentsLength;
     private bool _inMessage;
 
+    /// <summary>Reads the next frame (or the end of the stream, or a protocol violation).</summary>
     public async ValueTask<InboundFrame> ReadAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var status = TryReadFrame(ref buffer, out var frame);
-            if (status == ParseStatus.NeedMoreData)
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                {
-                    return new InboundFrame(InboundFrameKind.EndOfStream);
-                }
-
-                continue;
-            }
-
-            reader.AdvanceTo(buffer.Start);
-            if (status == ParseStatus.Frame)
+            if (TryRead(result, out var frame))
             {
                 return frame;
             }
-
-            // ParseStatus.Consumed: a fragment was absorbed into the message under construction.
         }
+    }
+
+    /// <summary>
+    /// Takes the next frame from a result of the pipe's <c>ReadAsync</c> and advances the pipe past it; false when
+    /// the caller must read again (more bytes are needed, or a fragment was absorbed). Lets a read loop await the pipe
+    /// itself, so an idle connection waits in one state machine instead of also holding this reader's.
+    /// </summary>
+    public bool TryRead(in ReadResult result, out InboundFrame frame)
+    {
+        var buffer = result.Buffer;
+        var status = TryReadFrame(ref buffer, out frame);
+        if (status == ParseStatus.NeedMoreData)
+        {
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                frame = new InboundFrame(InboundFrameKind.EndOfStream);
+                return true;
+            }
+
+            return false;
+        }
+
+        reader.AdvanceTo(buffer.Start);
+        // ParseStatus.Consumed: a fragment was absorbed into the message under construction.
+        return status == ParseStatus.Frame;
     }
 
     private enum ParseStatus

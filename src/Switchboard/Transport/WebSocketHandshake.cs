@@ -1,22 +1,19 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 
 namespace Switchboard.Transport;
 
-/// <summary>The server side of the RFC 6455 opening handshake over HTTP/1.1.</summary>
+/// <summary>The server side of the RFC 6455 opening handshake over HTTP/1.1 (section 4.2).</summary>
 internal static class WebSocketHandshake
 {
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     /// <summary>Why a request cannot be upgraded, as an HTTP answer; null when it can.</summary>
-    public static (int StatusCode, string Message)? Validate(HttpContext context)
+    public static (int StatusCode, string Message)? Validate(UpgradeRequest request)
     {
-        var request = context.Request;
-        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        if (!HttpMethods.IsGet(request.Method) || upgrade is not { IsUpgradableRequest: true }
-            || !ContainsToken(request.Headers.Upgrade, "websocket"))
+        if (!HttpMethods.IsGet(request.Method) || !request.IsUpgradable || !ContainsToken(request.Headers.Upgrade, "websocket"))
         {
             return (StatusCodes.Status426UpgradeRequired, "This endpoint accepts WebSocket connections only (send an HTTP/1.1 Upgrade: websocket request).");
         }
@@ -34,27 +31,7 @@ internal static class WebSocketHandshake
         return null;
     }
 
-    /// <summary>Sends 101 Switching Protocols and returns the raw duplex stream.</summary>
-    public static Task<Stream> AcceptAsync(HttpContext context, string? subProtocol)
-    {
-        var headers = context.Response.Headers;
-        headers.Connection = "Upgrade";
-        headers.Upgrade = "websocket";
-        headers.SecWebSocketAccept = ComputeAccept(context.Request.Headers.SecWebSocketKey.ToString());
-        if (!string.IsNullOrEmpty(subProtocol))
-        {
-            headers.SecWebSocketProtocol = subProtocol;
-        }
-
-        return context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
-    }
-
-    /// <summary>Subprotocols the client offered, in order.</summary>
-    public static IReadOnlyList<string> OfferedSubProtocols(HttpRequest request) =>
-        request.Headers.SecWebSocketProtocol
-            .SelectMany(value => (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            .ToList();
-
+    /// <summary>The <c>Sec-WebSocket-Accept</c> value for a client's <c>Sec-WebSocket-Key</c>.</summary>
     internal static string ComputeAccept(string key)
     {
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
@@ -64,13 +41,27 @@ internal static class WebSocketHandshake
         return Convert.ToBase64String(hash);
     }
 
+    /// <summary>True when a comma-separated header holds <paramref name="token"/> (case-insensitive), as <c>Connection: keep-alive, Upgrade</c> holds <c>upgrade</c>.</summary>
+    internal static bool ContainsToken(StringValues values, string token)
+    {
+        foreach (var value in values)
+        {
+            var text = (value ?? "").AsSpan();
+            foreach (var part in text.Split(','))
+            {
+                if (text[part].Trim().Equals(token, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsValidKey(string? key)
     {
         Span<byte> decoded = stackalloc byte[16];
         return key is { Length: 24 } && Convert.TryFromBase64String(key, decoded, out var written) && written == 16;
     }
-
-    private static bool ContainsToken(Microsoft.Extensions.Primitives.StringValues values, string token) =>
-        values.Any(value => (value ?? "").Split(',', StringSplitOptions.TrimEntries)
-            .Any(part => part.Equals(token, StringComparison.OrdinalIgnoreCase)));
 }

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+using Switchboard.Transport;
+
+namespace Switchboard.Hosting;
+
+/// <summary>Kestrel endpoint set-up for the gateway.</summary>
+public static class SwitchboardListenOptionsExtensions
+{
+    /// <summary>
+    /// Answers WebSocket handshakes for <c>/{stage}</c> on this endpoint before Kestrel's HTTP layer (see
+    /// <see cref="TransportOptions.DirectUpgrade"/>, which does this for every endpoint). Call it after <c>UseHttps</c>
+    /// so the middleware sees the decrypted bytes.
+    /// </summary>
+    public static ListenOptions UseSwitchboardDirectUpgrade(this ListenOptions listenOptions)
+    {
+        ArgumentNullException.ThrowIfNull(listenOptions);
+        listenOptions.Use(next => new DirectUpgradeMiddleware(next, listenOptions.ApplicationServices).OnConnectionAsync);
+        return listenOptions;
+    }
+}
+
+/// <summary>Applies <see cref="TransportOptions.DirectUpgrade"/> to Kestrel's endpoint defaults.</summary>
+/// <remarks>Kestrel keeps one endpoint-defaults action: an application that sets its own calls <see cref="SwitchboardListenOptionsExtensions.UseSwitchboardDirectUpgrade"/> in it.</remarks>
+internal sealed class DirectUpgradeKestrelSetup(IOptions<SwitchboardOptions> options) : IConfigureOptions<KestrelServerOptions>
+{
+    public void Configure(KestrelServerOptions kestrel) =>
+        kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            if (options.Value.Transport.DirectUpgrade)
+            {
+                listen.UseSwitchboardDirectUpgrade();
+            }
+        });
+}
