@@ -44,10 +44,27 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     /// </summary>
     public static async Task<RawWebSocketClient> ConnectAsync(Uri webSocketUri, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null, TimeSpan? timeout = null)
     {
+        var client = await OpenAsync(webSocketUri, timeout);
+        await client.SendRawAsync(HandshakeRequest(webSocketUri, extraHeaders));
+        await client.ReadResponseHeadAsync(timeout);
+        return client;
+    }
+
+    /// <summary>Opens a TCP connection to <paramref name="webSocketUri"/>'s host and port and sends nothing.</summary>
+    public static async Task<RawWebSocketClient> OpenAsync(Uri webSocketUri, TimeSpan? timeout = null)
+    {
         using var cancellation = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
         var tcp = new TcpClient { NoDelay = true };
         await tcp.ConnectAsync(webSocketUri.Host, webSocketUri.Port, cancellation.Token);
-        var client = new RawWebSocketClient(tcp);
+        return new RawWebSocketClient(tcp);
+    }
+
+    /// <summary>
+    /// The bytes of an RFC 6455 upgrade request for <paramref name="webSocketUri"/> with a fresh key, followed by
+    /// <paramref name="extraHeaders"/> (each pair one header line).
+    /// </summary>
+    public static byte[] HandshakeRequest(Uri webSocketUri, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null)
+    {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var request = new StringBuilder()
             .Append($"GET {webSocketUri.PathAndQuery} HTTP/1.1\r\n")
@@ -61,10 +78,14 @@ public sealed class RawWebSocketClient : IAsyncDisposable
             request.Append($"{name}: {value}\r\n");
         }
 
-        request.Append("\r\n");
-        await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), cancellation.Token);
-        await client.ReadHandshakeResponseAsync(cancellation.Token);
-        return client;
+        return Encoding.ASCII.GetBytes(request.Append("\r\n").ToString());
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to the TCP stream as one write.</summary>
+    public async Task SendRawAsync(ReadOnlyMemory<byte> bytes)
+    {
+        using var cancellation = new CancellationTokenSource(TestClient.DefaultTimeout);
+        await _stream.WriteAsync(bytes, cancellation.Token);
     }
 
     /// <summary>Sends one frame. Client frames are masked unless <paramref name="masked"/> is false (a protocol violation).</summary>
@@ -73,7 +94,11 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     /// <param name="fin">The FIN bit.</param>
     /// <param name="masked">Whether to mask the payload, as RFC 6455 requires of clients.</param>
     /// <param name="reservedBits">RSV1..RSV3 as the value of bits 0x70 of the first byte.</param>
-    public async Task SendFrameAsync(int opcode, ReadOnlyMemory<byte> payload, bool fin = true, bool masked = true, int reservedBits = 0)
+    public Task SendFrameAsync(int opcode, ReadOnlyMemory<byte> payload, bool fin = true, bool masked = true, int reservedBits = 0) =>
+        SendRawAsync(EncodeFrame(opcode, payload.Span, fin, masked, reservedBits));
+
+    /// <summary>The bytes of one client frame, as <see cref="SendFrameAsync"/> sends it.</summary>
+    public static byte[] EncodeFrame(int opcode, ReadOnlySpan<byte> payload, bool fin = true, bool masked = true, int reservedBits = 0)
     {
         var header = new byte[14];
         header[0] = (byte)((fin ? 0x80 : 0) | (reservedBits & 0x70) | (opcode & 0x0F));
@@ -111,8 +136,7 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         var frame = new byte[length + body.Length];
         header.AsSpan(0, length).CopyTo(frame);
         body.CopyTo(frame, length);
-        using var cancellation = new CancellationTokenSource(TestClient.DefaultTimeout);
-        await _stream.WriteAsync(frame, cancellation.Token);
+        return frame;
     }
 
     public Task SendTextAsync(string text) => SendFrameAsync(Text, Encoding.UTF8.GetBytes(text));
@@ -195,8 +219,14 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         }
     }
 
-    private async Task ReadHandshakeResponseAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads one HTTP response head (not its body) into <see cref="HandshakeStatusCode"/> and
+    /// <see cref="HandshakeHeaders"/>, and returns the status; throws on timeout or when the server ends the TCP stream first.
+    /// </summary>
+    public async Task<int> ReadResponseHeadAsync(TimeSpan? timeout = null)
     {
+        using var cancellation = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
+        var cancellationToken = cancellation.Token;
         while (true)
         {
             var end = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
@@ -216,7 +246,7 @@ public sealed class RawWebSocketClient : IAsyncDisposable
                 }
 
                 HandshakeHeaders = headers;
-                return;
+                return HandshakeStatusCode;
             }
 
             if (!await FillAsync(cancellationToken))

@@ -45,11 +45,13 @@ public sealed class TestGateway : IAsyncDisposable
     public Uri ConnectionUri(string connectionId) => new($"{ManagementEndpoint}/@connections/{Uri.EscapeDataString(connectionId)}");
 
     /// <summary>Starts a gateway. <paramref name="settings"/> keys are full configuration paths (<c>Switchboard:Routes:0:RouteKey</c>).</summary>
+    /// <param name="configureApp">Adds application middleware: runs after path normalization, before routing.</param>
     public static async Task<TestGateway> StartAsync(
         IDictionary<string, string?> settings,
         Action<IServiceCollection>? configureServices = null,
         bool useSqlite = true,
-        TemporaryDirectory? directory = null)
+        TemporaryDirectory? directory = null,
+        Action<WebApplication>? configureApp = null)
     {
         directory ??= new TemporaryDirectory();
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,6 +77,7 @@ public sealed class TestGateway : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseSwitchboardPathNormalization();
+        configureApp?.Invoke(app);
         app.UseRouting();
         app.MapSwitchboard();
         await app.StartAsync();

@@ -33,6 +33,7 @@ internal sealed class ConnectionHandler(
     ILogger<ConnectionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
+    private readonly FormattedAddress?[] _recentAddresses = new FormattedAddress?[64];
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
     public async Task HandleAsync(HttpContext context)
@@ -89,8 +90,10 @@ internal sealed class ConnectionHandler(
                         metrics.MessageIn();
                         if (!connection.IsClosing)
                         {
+                            // Only the payload lives across the await, so the connection's state machine stays small.
+                            var body = frame.Payload!;
                             await inFlight.EnterAsync(aborted).ConfigureAwait(false);
-                            _ = DispatchMessageAsync(connection, domainName, frame.Payload!, inFlight);
+                            _ = DispatchMessageAsync(connection, domainName, body, inFlight);
                         }
 
                         break;
@@ -290,7 +293,7 @@ internal sealed class ConnectionHandler(
                     connection.TrySend(ErrorFrame("Endpoint request timed out", connection.Id, routeEvent.RequestId));
                     break;
                 case IntegrationOutcome.Succeeded when route.TwoWay && !string.IsNullOrEmpty(result.Response!.Body):
-                    connection.TrySend(OutboundMessage.FromText(result.Response.Body));
+                    connection.TrySend(OutboundMessage.FromText(result.Response.Body), writeNow: true);
                     break;
             }
         }
@@ -322,6 +325,28 @@ internal sealed class ConnectionHandler(
         }
     }
 
-    private static string FormatAddress(IPAddress? address) =>
-        address is null ? "" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    /// <summary>
+    /// The client's address as text. Recently formatted addresses are reused (a small table indexed by hash, replaced
+    /// on collision), so the many connections that come from one address — a proxy, a NAT, a load generator — share
+    /// one string instead of each holding its own for their lifetime.
+    /// </summary>
+    private string FormatAddress(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "";
+        }
+
+        var slot = (address.GetHashCode() & int.MaxValue) % _recentAddresses.Length;
+        if (Volatile.Read(ref _recentAddresses[slot]) is { } recent && recent.Address.Equals(address))
+        {
+            return recent.Text;
+        }
+
+        var text = (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+        Volatile.Write(ref _recentAddresses[slot], new FormattedAddress(address, text));
+        return text;
+    }
+
+    private sealed record FormattedAddress(IPAddress Address, string Text);
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using Switchboard.Diagnostics;
 using Switchboard.Transport;
 
@@ -11,15 +10,18 @@ namespace Switchboard.Connections;
 /// </summary>
 /// <remarks>
 /// The writer ("pump") runs only while there is something to write and holds a buffer only then, so an
-/// idle connection costs no buffer and no pending task. Queued frames are coalesced into one write.
+/// idle connection costs no queue, no buffer and no pending task, however busy it was before. Queued frames are
+/// coalesced into one write.
 /// </remarks>
 internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 {
     private const int CoalesceBufferBytes = 16 * 1024;
 
     private readonly Stream _stream;
-    // Created on the first send: a queue's first segment is ~770 bytes, which idle connections need not pay for.
-    private ConcurrentQueue<OutboundMessage>? _outbound;
+    // Queued messages, newest first: producers push with one CAS, the pump takes the whole stack at once. A node per
+    // queued message instead of a queue with segments: a connection holds nothing for its outbound side while it has
+    // nothing to send, however busy it was before.
+    private Pending? _pending;
     private readonly int _maxQueuedMessages;
     private readonly SwitchboardMetrics _metrics;
     private readonly TimeProvider _time;
@@ -64,21 +66,6 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 
     public string Id { get; }
 
-    private ConcurrentQueue<OutboundMessage> Outbound
-    {
-        get
-        {
-            var queue = Volatile.Read(ref _outbound);
-            if (queue is null)
-            {
-                Interlocked.CompareExchange(ref _outbound, new ConcurrentQueue<OutboundMessage>(), null);
-                queue = _outbound!;
-            }
-
-            return queue;
-        }
-    }
-
     public DateTimeOffset ConnectedAt { get; }
 
     public string SourceIp { get; }
@@ -121,7 +108,13 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     }
 
     /// <summary>Hands a message to the outbound queue.</summary>
-    public SendStatus TrySend(OutboundMessage message)
+    /// <param name="message">The message.</param>
+    /// <param name="writeNow">
+    /// When the connection's writer is idle, start writing on the calling thread instead of scheduling the writer on the
+    /// thread pool: one hop less for a message to one recipient. Broadcasts leave it false so that their writes spread
+    /// over the pool's threads instead of running one after another on the caller's.
+    /// </param>
+    public SendStatus TrySend(OutboundMessage message, bool writeNow = false)
     {
         if (IsClosing)
         {
@@ -134,8 +127,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             return SendStatus.QueueFull;
         }
 
-        Outbound.Enqueue(message);
-        SchedulePump();
+        Push(message, writeNow);
         return SendStatus.Queued;
     }
 
@@ -207,16 +199,45 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     private void EnqueueControl(OutboundMessage message)
     {
         Interlocked.Increment(ref _queuedMessages);
-        Outbound.Enqueue(message);
-        SchedulePump();
+        Push(message, writeNow: false);
     }
 
-    private void SchedulePump()
+    private void Push(OutboundMessage message, bool writeNow)
     {
+        var node = new Pending(message);
+        do
+        {
+            node.Next = Volatile.Read(ref _pending);
+        }
+        while (Interlocked.CompareExchange(ref _pending, node, node.Next) != node.Next);
+
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            if (writeNow)
+            {
+                // Runs until its first write that cannot complete at once, then continues on the pool.
+                _ = PumpAsync();
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
+    }
+
+    /// <summary>Takes every queued message, oldest first (the stack reversed in place).</summary>
+    private Pending? TakeAll()
+    {
+        Pending? oldestFirst = null;
+        for (var node = Interlocked.Exchange(ref _pending, null); node is not null;)
+        {
+            var next = node.Next;
+            node.Next = oldestFirst;
+            oldestFirst = node;
+            node = next;
+        }
+
+        return oldestFirst;
     }
 
     void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
@@ -229,9 +250,9 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             while (true)
             {
                 var used = 0;
-                var outbound = Outbound;
-                while (outbound.TryDequeue(out var message))
+                for (var node = TakeAll(); node is not null; node = node.Next)
                 {
+                    var message = node.Message;
                     Interlocked.Decrement(ref _queuedMessages);
                     if (_closeWritten)
                     {
@@ -239,10 +260,10 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                     }
 
                     var frame = message.Frame;
-                    if (used == 0 && (outbound.IsEmpty || frame.Length > CoalesceBufferBytes))
+                    if (used == 0 && (node.Next is null || frame.Length > CoalesceBufferBytes))
                     {
                         // One message at a time (the common case): write the shared frame as it is, no copy, no buffer.
-                        // Kestrel's upgraded stream flushes on every write.
+                        // The transport flushes on every write.
                         await _stream.WriteAsync(frame).ConfigureAwait(false);
                         CountWritten(message);
                         continue;
@@ -283,7 +304,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                 }
 
                 Volatile.Write(ref _pumping, 0);
-                if (outbound.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
+                if (Volatile.Read(ref _pending) is null || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
                 {
                     return;
                 }
@@ -317,5 +338,13 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             Volatile.Write(ref _lastActiveMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             _metrics.MessageOut();
         }
+    }
+
+    /// <summary>One queued message.</summary>
+    private sealed class Pending(OutboundMessage message)
+    {
+        public OutboundMessage Message { get; } = message;
+
+        public Pending? Next { get; set; }
     }
 }

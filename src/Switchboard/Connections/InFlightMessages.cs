@@ -5,38 +5,25 @@ namespace Switchboard.Connections;
 /// arrival order and may complete in any order (as on API Gateway); at most <c>limit</c> run at once, after
 /// which the reader stops reading — TCP backpressure instead of unbounded memory.
 /// </summary>
+/// <remarks>
+/// Lock-free, and small because every open connection has one. There is at most one waiter at a time: the
+/// connection's read loop (<see cref="EnterAsync"/>), then after it ended <see cref="WaitIdleAsync"/>. A waiter
+/// publishes its signal before it re-checks the count, and <see cref="Exit"/> takes the signal after it lowered the
+/// count, so a slot freed between the two is never missed.
+/// </remarks>
 internal sealed class InFlightMessages(int limit)
 {
-    private readonly Lock _lock = new();
     private int _count;
     private TaskCompletionSource? _changed;
 
     /// <summary>Waits for a free slot and takes it.</summary>
-    public ValueTask EnterAsync(CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            if (_count < limit)
-            {
-                _count++;
-                return ValueTask.CompletedTask;
-            }
-        }
-
-        return WaitAndEnterAsync(cancellationToken);
-    }
+    public ValueTask EnterAsync(CancellationToken cancellationToken) =>
+        TryEnter() ? ValueTask.CompletedTask : WaitAndEnterAsync(cancellationToken);
 
     public void Exit()
     {
-        TaskCompletionSource? changed;
-        lock (_lock)
-        {
-            _count--;
-            changed = _changed;
-            _changed = null;
-        }
-
-        changed?.TrySetResult();
+        Interlocked.Decrement(ref _count);
+        Interlocked.Exchange(ref _changed, null)?.TrySetResult();
     }
 
     /// <summary>Completes when no message is in flight.</summary>
@@ -44,18 +31,30 @@ internal sealed class InFlightMessages(int limit)
     {
         while (true)
         {
-            Task changed;
-            lock (_lock)
+            var changed = Signal();
+            if (Volatile.Read(ref _count) == 0)
             {
-                if (_count == 0)
-                {
-                    return;
-                }
-
-                changed = (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                return;
             }
 
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool TryEnter()
+    {
+        while (true)
+        {
+            var count = Volatile.Read(ref _count);
+            if (count >= limit)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _count, count + 1, count) == count)
+            {
+                return true;
+            }
         }
     }
 
@@ -63,19 +62,20 @@ internal sealed class InFlightMessages(int limit)
     {
         while (true)
         {
-            Task changed;
-            lock (_lock)
+            var changed = Signal();
+            if (TryEnter())
             {
-                if (_count < limit)
-                {
-                    _count++;
-                    return;
-                }
-
-                changed = (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                return;
             }
 
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The signal the next <see cref="Exit"/> completes, published before the caller re-checks the count.</summary>
+    private Task Signal()
+    {
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Interlocked.CompareExchange(ref _changed, created, null) ?? created).Task;
     }
 }

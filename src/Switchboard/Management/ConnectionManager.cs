@@ -56,7 +56,7 @@ public sealed class ConnectionManager
         SendStatus status;
         if (_local.Find(connectionId) is { } connection)
         {
-            status = connection.TrySend(message);
+            status = connection.TrySend(message, writeNow: true);
         }
         else if (await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
         {
@@ -151,7 +151,7 @@ public sealed class ConnectionManager
 
     /// <summary>Queues a message to a connection on this node; what a backplane calls for a post forwarded by another node.</summary>
     internal SendStatus SendLocal(string connectionId, OutboundMessage message) =>
-        _local.Find(connectionId) is { } connection ? connection.TrySend(message) : SendStatus.Gone;
+        _local.Find(connectionId) is { } connection ? connection.TrySend(message, writeNow: true) : SendStatus.Gone;
 
     /// <summary>
     /// Closes a connection on this node with 1000 (<c>$disconnect</c> follows); false when this node does not hold it

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Switchboard.Transport;
@@ -34,8 +35,12 @@ internal sealed class DirectUpgrade(ConnectionContext connection, UpgradeRequest
         var head = string.IsNullOrEmpty(subProtocol)
             ? $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
             : $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {subProtocol}\r\n\r\n";
-        var output = connection.Transport.Output;
+        // Without TLS in between, frames go straight to the socket (the 101 too, so nothing can overtake it);
+        // otherwise through the transport's pipe, which the TLS layer reads.
+        var output = connection.Features.Get<ITlsHandshakeFeature>() is null && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket
+            ? new SocketSendStream(socket)
+            : connection.Transport.Output.AsStream(leaveOpen: true);
         await output.WriteAsync(Encoding.ASCII.GetBytes(head)).ConfigureAwait(false);
-        return (connection.Transport.Input, output.AsStream(leaveOpen: true));
+        return (connection.Transport.Input, output);
     }
 }

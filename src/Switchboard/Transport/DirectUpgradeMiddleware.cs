@@ -33,6 +33,9 @@ internal sealed class DirectUpgradeMiddleware
     private readonly int _maxHeadBytes;
     private readonly TimeSpan _headTimeout;
 
+    /// <summary>The longest delay a <see cref="CancellationTokenSource"/> timer accepts.</summary>
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     public DirectUpgradeMiddleware(ConnectionDelegate next, IServiceProvider services)
     {
         _next = next;
@@ -42,7 +45,8 @@ internal sealed class DirectUpgradeMiddleware
         _requestLinePrefix = Encoding.ASCII.GetBytes($"GET /{stage}");
         var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         _maxHeadBytes = limits.MaxRequestLineSize + limits.MaxRequestHeadersTotalSize;
-        _headTimeout = limits.RequestHeadersTimeout;
+        // Kestrel keeps "no timeout" as TimeSpan.MaxValue, beyond what a timer takes.
+        _headTimeout = limits.RequestHeadersTimeout >= MaxTimerDelay ? Timeout.InfiniteTimeSpan : limits.RequestHeadersTimeout;
     }
 
     public async Task OnConnectionAsync(ConnectionContext connection)

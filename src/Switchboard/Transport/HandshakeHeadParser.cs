@@ -64,7 +64,8 @@ internal static class HandshakeHeadParser
         var reader = new SequenceReader<byte>(buffer);
         if (!reader.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8, advancePastDelimiter: true))
         {
-            return buffer.Length > maxHeadBytes ? HandshakeHead.PassOn : HandshakeHead.Incomplete;
+            // Kestrel reads bare-LF line ends; such a head would never show the CRLFCRLF this parser waits for.
+            return buffer.Length > maxHeadBytes || HasBareLineFeed(buffer) ? HandshakeHead.PassOn : HandshakeHead.Incomplete;
         }
 
         if (reader.Consumed > maxHeadBytes)
@@ -144,8 +145,38 @@ internal static class HandshakeHeadParser
             }
         }
 
+        // Exactly one Host, with a value Kestrel also accepts; anything else gets Kestrel's 400.
+        if (!parsed.TryGetValue(HeaderNames.Host, out var host) || host.Count != 1 || !IsHostValue(host.ToString()))
+        {
+            return false;
+        }
+
         headers = parsed;
         return true;
+    }
+
+    /// <summary>A non-empty <c>host[:port]</c> of URI authority characters (RFC 3986: unreserved, sub-delimiters, ':', '[', ']', '%').</summary>
+    private static bool IsHostValue(string value) =>
+        value.Length > 0 && !value.AsSpan().ContainsAnyExcept(HostCharacters);
+
+    private static readonly System.Buffers.SearchValues<char> HostCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%");
+
+    private static bool HasBareLineFeed(in ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        byte previous = 0;
+        while (reader.TryRead(out var current))
+        {
+            if (current == (byte)'\n' && previous != (byte)'\r')
+            {
+                return true;
+            }
+
+            previous = current;
+        }
+
+        return false;
     }
 
     /// <summary><c>GET /{stage}[/][?query] HTTP/1.1</c>, every target byte visible ASCII, no percent-encoding in the path.</summary>
