@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -20,111 +21,153 @@ namespace Switchboard.Management;
 /// (status codes, <c>x-amzn-ErrorType</c>, <c>x-amzn-RequestId</c>, JSON bodies), plus Switchboard's
 /// extensions: listing, broadcast and stats. Only HTTP mapping lives here; behaviour is in <see cref="ConnectionManager"/>.
 /// </summary>
-internal static class ManagementEndpoints
+internal sealed class ManagementEndpoints
 {
     private const string ConnectionsSegment = "@connections";
+    private const string ConnectionIdRouteValue = "connectionId";
+    private const string RequestIdHeader = "x-amzn-RequestId";
 
+    private readonly ConnectionManager _manager;
+    private readonly bool _allowRemote;
+    private readonly ILogger _logger;
+
+    private ManagementEndpoints(ConnectionManager manager, bool allowRemote, ILogger logger)
+    {
+        _manager = manager;
+        _allowRemote = allowRemote;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Maps the endpoints as plain request delegates with their services resolved once here: no parameter binding,
+    /// endpoint filter or request-scoped service lookups on the way to <see cref="ConnectionManager"/>.
+    /// </summary>
     public static void Map(IEndpointRouteBuilder endpoints, string stage)
     {
-        var group = endpoints.MapGroup("/" + stage).AddEndpointFilter(RequireAllowedCaller);
-        group.MapPost($"/{ConnectionsSegment}/{{connectionId}}", PostToConnectionAsync);
-        group.MapGet($"/{ConnectionsSegment}/{{connectionId}}", GetConnectionAsync);
-        group.MapDelete($"/{ConnectionsSegment}/{{connectionId}}", DeleteConnectionAsync);
-        group.MapGet($"/{ConnectionsSegment}", ListConnectionsAsync);
-        group.MapPost("/@broadcast", BroadcastAsync);
-        group.MapGet("/@stats", GetStats);
+        var services = endpoints.ServiceProvider;
+        var api = new ManagementEndpoints(
+            services.GetRequiredService<ConnectionManager>(),
+            services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management.AllowRemote,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>());
+        var group = endpoints.MapGroup("/" + stage);
+        group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.PostToConnectionAsync));
+        group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.GetConnectionAsync));
+        group.MapDelete($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.DeleteConnectionAsync));
+        group.MapGet($"/{ConnectionsSegment}", api.Allowed(api.ListConnectionsAsync));
+        group.MapPost("/@broadcast", api.Allowed(api.BroadcastAsync));
+        group.MapGet("/@stats", api.Allowed(api.GetStatsAsync));
 
         // Any other stage answers like API Gateway does for a wrong stage or path.
         endpoints.MapMethods($"/{{otherStage}}/{ConnectionsSegment}/{{**rest}}", ["GET", "POST", "DELETE"], Forbidden);
     }
 
-    private static async ValueTask<object?> RequireAllowedCaller(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    /// <summary>
+    /// What every management call goes through: its own request id, the caller check (loopback only unless
+    /// <c>AllowRemote</c>), and 503 when a clustered registry or backplane cannot be reached.
+    /// </summary>
+    private RequestDelegate Allowed(Func<HttpContext, Task> endpoint) => async context =>
     {
-        var context = invocation.HttpContext;
-        context.Response.Headers["x-amzn-RequestId"] = ConnectionId.New();
+        context.Response.Headers[RequestIdHeader] = ConnectionId.New();
         var remote = context.Connection.RemoteIpAddress;
-        var options = context.RequestServices.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
-        if (options.Management.AllowRemote || remote is null || IPAddress.IsLoopback(remote))
+        if (!_allowRemote && remote is not null && !IPAddress.IsLoopback(remote))
         {
-            try
-            {
-                return await next(invocation).ConfigureAwait(false);
-            }
-            catch (RegistryUnavailableException exception)
-            {
-                // A clustered registry or backplane that cannot be reached: the outcome is unknown, so no 410;
-                // SDKs retry 5xx.
-                var unavailableLogger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ManagementEndpoints));
-                Log.RegistryUnavailableOnManagement(unavailableLogger, context.Request.Method, exception);
-                return AwsError(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableException", exception.Message);
-            }
+            Log.RemoteManagementRefused(_logger, remote.ToString());
+            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null).ConfigureAwait(false);
+            return;
         }
 
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ManagementEndpoints));
-        Log.RemoteManagementRefused(logger, remote.ToString());
-        return AwsError(StatusCodes.Status403Forbidden, "ForbiddenException", null);
+        try
+        {
+            await endpoint(context).ConfigureAwait(false);
+        }
+        catch (RegistryUnavailableException exception)
+        {
+            // The outcome is unknown, so no 410; SDKs retry 5xx. Endpoints write nothing before their last await.
+            Log.RegistryUnavailableOnManagement(_logger, context.Request.Method, exception);
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableException", exception.Message).ConfigureAwait(false);
+        }
+    };
+
+    /// <summary>The hot path: the body read straight from the request pipe, 200 with no body and nothing allocated for it.</summary>
+    private async Task PostToConnectionAsync(HttpContext context)
+    {
+        if (!TryParseId(context, out var id))
+        {
+            await InvalidIdAsync(context, id).ConfigureAwait(false);
+            return;
+        }
+
+        var cancellationToken = context.RequestAborted;
+        var body = await ReadBodyAsync(context.Request, _manager.MaxPostBytes, cancellationToken).ConfigureAwait(false);
+        var result = body is null
+            ? PostResult.PayloadTooLarge
+            : await _manager.PostAsync(id, body, cancellationToken).ConfigureAwait(false);
+        switch (result)
+        {
+            case PostResult.Delivered:
+                // 200 is the default status; Kestrel answers with Content-Length: 0.
+                return;
+            case PostResult.PayloadTooLarge:
+                await PayloadTooLargeAsync(context).ConfigureAwait(false);
+                return;
+            case PostResult.LimitExceeded:
+                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "LimitExceededException", null).ConfigureAwait(false);
+                return;
+            default:
+                await GoneAsync(context).ConfigureAwait(false);
+                return;
+        }
     }
 
-    private static async Task<IResult> PostToConnectionAsync(string connectionId, HttpRequest request, ConnectionManager manager, CancellationToken cancellationToken)
+    private async Task GetConnectionAsync(HttpContext context)
     {
-        if (!TryParseId(connectionId, out var id, out var invalid))
+        if (!TryParseId(context, out var id))
         {
-            return invalid;
+            await InvalidIdAsync(context, id).ConfigureAwait(false);
+            return;
         }
 
-        var body = await ReadBodyAsync(request, manager.MaxPostBytes, cancellationToken).ConfigureAwait(false);
-        if (body is null)
-        {
-            return PayloadTooLarge(manager.MaxPostBytes);
-        }
-
-        return await manager.PostAsync(id, body, cancellationToken).ConfigureAwait(false) switch
-        {
-            PostResult.Delivered => Results.Ok(),
-            PostResult.PayloadTooLarge => PayloadTooLarge(manager.MaxPostBytes),
-            PostResult.LimitExceeded => AwsError(StatusCodes.Status429TooManyRequests, "LimitExceededException", null),
-            _ => Gone(),
-        };
+        var info = await _manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        await (info is null ? GoneAsync(context) : WriteJsonAsync(context, writer => WriteConnection(writer, info, includeId: false))).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> GetConnectionAsync(string connectionId, ConnectionManager manager, CancellationToken cancellationToken)
+    private async Task DeleteConnectionAsync(HttpContext context)
     {
-        if (!TryParseId(connectionId, out var id, out var invalid))
+        if (!TryParseId(context, out var id))
         {
-            return invalid;
+            await InvalidIdAsync(context, id).ConfigureAwait(false);
+            return;
         }
 
-        var info = await manager.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        return info is null ? Gone() : Json(writer => WriteConnection(writer, info, includeId: false));
-    }
-
-    private static async Task<IResult> DeleteConnectionAsync(string connectionId, ConnectionManager manager, CancellationToken cancellationToken)
-    {
-        if (!TryParseId(connectionId, out var id, out var invalid))
+        if (await _manager.DisconnectAsync(id, context.RequestAborted).ConfigureAwait(false))
         {
-            return invalid;
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
         }
 
-        return await manager.DisconnectAsync(id, cancellationToken).ConfigureAwait(false) ? Results.NoContent() : Gone();
+        await GoneAsync(context).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> ListConnectionsAsync(HttpRequest request, ConnectionManager manager, CancellationToken cancellationToken)
+    private async Task ListConnectionsAsync(HttpContext context)
     {
+        var query = context.Request.Query;
         var limit = 100;
-        if (request.Query.TryGetValue("limit", out var limitText)
+        if (query.TryGetValue("limit", out var limitText)
             && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
         {
-            return BadRequest("limit must be an integer from 1 to 1000");
+            await BadRequestAsync(context, "limit must be an integer from 1 to 1000").ConfigureAwait(false);
+            return;
         }
 
-        string? nextToken = request.Query.TryGetValue("nextToken", out var token) ? token.ToString() : null;
+        string? nextToken = query.TryGetValue("nextToken", out var token) ? token.ToString() : null;
         if (nextToken is not null && !ConnectionId.IsWellFormed(nextToken))
         {
-            return BadRequest($"Invalid nextToken: {nextToken}");
+            await BadRequestAsync(context, $"Invalid nextToken: {nextToken}").ConfigureAwait(false);
+            return;
         }
 
-        var (items, next) = await manager.ListAsync(limit, nextToken, cancellationToken).ConfigureAwait(false);
-        return Json(writer =>
+        var (items, next) = await _manager.ListAsync(limit, nextToken, context.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(context, writer =>
         {
             writer.WriteStartArray("items");
             foreach (var item in items)
@@ -134,25 +177,27 @@ internal static class ManagementEndpoints
 
             writer.WriteEndArray();
             writer.WriteString("nextToken", next);
-        });
+        }).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> BroadcastAsync(HttpRequest request, ConnectionManager manager, CancellationToken cancellationToken)
+    private async Task BroadcastAsync(HttpContext context)
     {
-        var body = await ReadBodyAsync(request, manager.MaxPostBytes, cancellationToken).ConfigureAwait(false);
+        var cancellationToken = context.RequestAborted;
+        var body = await ReadBodyAsync(context.Request, _manager.MaxPostBytes, cancellationToken).ConfigureAwait(false);
         if (body is null)
         {
-            return PayloadTooLarge(manager.MaxPostBytes);
+            await PayloadTooLargeAsync(context).ConfigureAwait(false);
+            return;
         }
 
-        var recipients = await manager.BroadcastAsync(body, cancellationToken).ConfigureAwait(false);
-        return Json(writer => writer.WriteNumber("recipients", recipients));
+        var recipients = await _manager.BroadcastAsync(body, cancellationToken).ConfigureAwait(false);
+        await WriteJsonAsync(context, writer => writer.WriteNumber("recipients", recipients)).ConfigureAwait(false);
     }
 
-    private static IResult GetStats(ConnectionManager manager)
+    private Task GetStatsAsync(HttpContext context)
     {
-        var stats = manager.GetStats();
-        return Json(writer =>
+        var stats = _manager.GetStats();
+        return WriteJsonAsync(context, writer =>
         {
             writer.WriteNumber("connections", stats.Connections);
             writer.WriteNumber("messagesIn", stats.MessagesIn);
@@ -160,43 +205,30 @@ internal static class ManagementEndpoints
         });
     }
 
-    private static IResult Forbidden(HttpContext context)
+    private static Task Forbidden(HttpContext context)
     {
-        context.Response.Headers["x-amzn-RequestId"] = ConnectionId.New();
-        return AwsError(StatusCodes.Status403Forbidden, "ForbiddenException", null);
+        context.Response.Headers[RequestIdHeader] = ConnectionId.New();
+        return WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null);
     }
 
     /// <summary>Ids arrive percent-decoded except <c>%2F</c>; anything not shaped like our ids is a 400, as on API Gateway.</summary>
-    private static bool TryParseId(string raw, out string id, out IResult invalid)
+    private static bool TryParseId(HttpContext context, out string id)
     {
+        var raw = (string)context.Request.RouteValues[ConnectionIdRouteValue]!;
         id = raw.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(raw) : raw;
-        invalid = null!;
-        if (ConnectionId.IsWellFormed(id))
-        {
-            return true;
-        }
-
-        invalid = BadRequest($"Invalid connectionId: {id}");
-        return false;
+        return ConnectionId.IsWellFormed(id);
     }
 
     /// <summary>Reads the body; null when it exceeds <paramref name="limit"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    private static async ValueTask<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > limit)
-        {
-            return null;
-        }
-
         if (request.ContentLength is { } length)
         {
-            // The common case: read exactly the announced bytes into their final array.
-            var exact = new byte[length];
-            await request.Body.ReadExactlyAsync(exact, cancellationToken).ConfigureAwait(false);
-            return exact;
+            return length > limit ? null : await ReadExactlyAsync(request.BodyReader, (int)length, cancellationToken).ConfigureAwait(false);
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, limit) + 1);
+        // Chunked: read to the end into a growing buffer, stopping once past the limit.
+        var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
             var memory = buffer.GetMemory(4096);
@@ -214,18 +246,58 @@ internal static class ManagementEndpoints
         }
     }
 
-    private static IResult Gone() => AwsError(StatusCodes.Status410Gone, "GoneException", null);
+    /// <summary>
+    /// The common case: copies the announced bytes from Kestrel's pipe into their final array. Kestrel ends the
+    /// body at Content-Length, so nothing can follow them.
+    /// </summary>
+    private static async ValueTask<byte[]> ReadExactlyAsync(PipeReader reader, int length, CancellationToken cancellationToken)
+    {
+        var body = new byte[length];
+        var filled = 0;
+        while (filled < length)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var take = (int)Math.Min(buffer.Length, length - filled);
+            buffer.Slice(0, take).CopyTo(body.AsSpan(filled));
+            filled += take;
+            reader.AdvanceTo(buffer.GetPosition(take));
+            if (result.IsCompleted && filled < length)
+            {
+                throw new EndOfStreamException($"The request body ended after {filled} of {length} bytes.");
+            }
+        }
 
-    private static IResult BadRequest(string message) => AwsError(StatusCodes.Status400BadRequest, "BadRequestException", message);
+        return body;
+    }
 
-    private static IResult PayloadTooLarge(int limit) =>
-        AwsError(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException", $"Request data must not exceed {limit} bytes");
+    private static Task GoneAsync(HttpContext context) => WriteErrorAsync(context, StatusCodes.Status410Gone, "GoneException", null);
+
+    private static Task InvalidIdAsync(HttpContext context, string id) => BadRequestAsync(context, $"Invalid connectionId: {id}");
+
+    private static Task BadRequestAsync(HttpContext context, string message) =>
+        WriteErrorAsync(context, StatusCodes.Status400BadRequest, "BadRequestException", message);
+
+    private Task PayloadTooLargeAsync(HttpContext context) =>
+        WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException", $"Request data must not exceed {_manager.MaxPostBytes} bytes");
 
     /// <summary>
     /// An error the AWS SDKs recognise: the type in <c>x-amzn-ErrorType</c>; the body empty (as API Gateway
     /// sends 410/403/429) or a JSON object with a message.
     /// </summary>
-    private static AwsErrorResult AwsError(int status, string errorType, string? message) => new(status, errorType, message);
+    private static Task WriteErrorAsync(HttpContext context, int status, string errorType, string? message)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.Headers["x-amzn-ErrorType"] = errorType;
+        if (message is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        response.ContentType = "application/json";
+        return response.WriteAsync(JsonSerializer.Serialize(new ErrorBody(message), ErrorBodyContext.Default.ErrorBody), context.RequestAborted);
+    }
 
     private static void WriteConnection(Utf8JsonWriter writer, ConnectionInfo info, bool includeId)
     {
@@ -255,7 +327,7 @@ internal static class ManagementEndpoints
     private static string FormatTimestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static IResult Json(Action<Utf8JsonWriter> writeMembers)
+    private static Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> writeMembers)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, Events.ProxyEventWriter.WriterOptions))
@@ -265,22 +337,9 @@ internal static class ManagementEndpoints
             writer.WriteEndObject();
         }
 
-        return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
-    }
-
-    private sealed class AwsErrorResult(int status, string errorType, string? message) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.Headers["x-amzn-ErrorType"] = errorType;
-            if (message is null)
-            {
-                return;
-            }
-
-            httpContext.Response.ContentType = "application/json";
-            await httpContext.Response.WriteAsync(JsonSerializer.Serialize(new ErrorBody(message), ErrorBodyContext.Default.ErrorBody), httpContext.RequestAborted).ConfigureAwait(false);
-        }
+        var response = context.Response;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
     }
 }
