@@ -101,7 +101,8 @@ internal sealed class HotPathOperations : IDisposable
         for (var i = 0; i < _connections.Length; i++)
         {
             _connections[i] = new GatewayConnection(
-                ConnectionId.New(), connectedAt, "127.0.0.2", null, _sink, null, int.MaxValue / 2, TimeSpan.FromSeconds(5), TimeProvider.System, _metrics);
+                ConnectionId.New(), connectedAt, "127.0.0.2", null, null, int.MaxValue / 2, TimeSpan.FromSeconds(5), TimeProvider.System, _metrics);
+            _connections[i].Start(_sink);
         }
     }
 

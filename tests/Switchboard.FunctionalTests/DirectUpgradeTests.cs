@@ -109,6 +109,29 @@ public sealed class DirectUpgradeTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task PostRightAfterTheHandshake_IsDelivered(bool directUpgrade)
+    {
+        // The connection joins the local table before its 101 is written (what is posted in between follows the 101),
+        // so a post sent as soon as the client has its 101 must find it. The window this closes is microseconds wide,
+        // so this test shows the behaviour rather than reliably catching its regression; LifetimeTests' keep-alive
+        // test, which sweeps right after the handshake, did catch it.
+        await using var gateway = await StartAsync(directUpgrade);
+        using var http = new HttpClient();
+        for (var i = 0; i < 20; i++)
+        {
+            await using var client = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri);
+            var connectionId = (await _handler.NextEventAsync("$connect")).ConnectionId;
+
+            using var response = await http.PostAsync(gateway.ConnectionUri(connectionId), new StringContent($"hello {i}"));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal($"hello {i}", Encoding.UTF8.GetString((await client.ReceiveFrameAsync()).Payload));
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task FrameSentInTheSameWriteAsTheHandshake_IsRouted(bool directUpgrade)
     {
         await using var gateway = await StartAsync(directUpgrade);

@@ -166,10 +166,25 @@ internal sealed class ConnectionHandler(
             }
 
             var domainName = events.DomainNameFor(request);
-            var (input, output) = await upgrade.AcceptAsync(subProtocol.Length == 0 ? null : subProtocol).ConfigureAwait(false);
-            upgrade.ReleaseRequest();
-            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, output, upgrade, _limits.MaxQueuedMessagesPerConnection, _limits.CloseTimeout, time, metrics);
+            // In the local table before the 101 goes out, so that no management call can find it missing once the
+            // client is connected; its writer starts after the 101.
+            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _limits.MaxQueuedMessagesPerConnection, _limits.CloseTimeout, time, metrics);
             local.Add(connection);
+            PipeReader input;
+            try
+            {
+                (input, var output) = await upgrade.AcceptAsync(subProtocol.Length == 0 ? null : subProtocol).ConfigureAwait(false);
+                connection.Start(output);
+            }
+            catch
+            {
+                connection.MarkEnded();
+                connection.Release();
+                local.Remove(connection);
+                throw;
+            }
+
+            upgrade.ReleaseRequest();
             opened = true;
             metrics.ConnectionOpened();
             Log.ConnectionOpened(logger, connectionId, sourceIp);

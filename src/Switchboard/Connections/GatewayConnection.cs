@@ -17,7 +17,8 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 {
     private const int CoalesceBufferBytes = 16 * 1024;
 
-    private readonly Stream _stream;
+    // Set by Start, once the handshake's answer is written; until then the writer is held back.
+    private Stream? _stream;
     // Queued messages, newest first: producers push with one CAS, the pump takes the whole stack at once. A node per
     // queued message instead of a queue with segments: a connection holds nothing for its outbound side while it has
     // nothing to send, however busy it was before.
@@ -44,7 +45,6 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         DateTimeOffset connectedAt,
         string sourceIp,
         string? userAgent,
-        Stream stream,
         WebSocketUpgrade? transport,
         int maxQueuedMessages,
         TimeSpan closeTimeout,
@@ -55,8 +55,9 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         ConnectedAt = connectedAt;
         SourceIp = sourceIp;
         UserAgent = userAgent;
-        _stream = stream;
         _transport = transport;
+        // No writer until Start: messages queued before the 101 is written wait for it.
+        _pumping = 1;
         _maxQueuedMessages = maxQueuedMessages;
         _closeTimeout = closeTimeout;
         _time = time;
@@ -105,6 +106,17 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 
             return source;
         }
+    }
+
+    /// <summary>
+    /// Lets the writer run, on <paramref name="output"/>, once the handshake's answer is written. The connection is
+    /// in the local table (and so reachable by management calls) before that, so that a client that has its 101 is
+    /// never answered 410; whatever was queued meanwhile is written right after the 101.
+    /// </summary>
+    public void Start(Stream output)
+    {
+        _stream = output;
+        ReleaseWriter();
     }
 
     /// <summary>Hands a message to the outbound queue.</summary>
@@ -264,7 +276,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                     {
                         // One message at a time (the common case): write the shared frame as it is, no copy, no buffer.
                         // The transport flushes on every write.
-                        await _stream.WriteAsync(frame).ConfigureAwait(false);
+                        await _stream!.WriteAsync(frame).ConfigureAwait(false);
                         CountWritten(message);
                         continue;
                     }
@@ -272,11 +284,11 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                     buffer ??= ArrayPool<byte>.Shared.Rent(CoalesceBufferBytes);
                     if (frame.Length > buffer.Length - used)
                     {
-                        await _stream.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                        await _stream!.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
                         used = 0;
                         if (frame.Length > buffer.Length)
                         {
-                            await _stream.WriteAsync(frame).ConfigureAwait(false);
+                            await _stream!.WriteAsync(frame).ConfigureAwait(false);
                             CountWritten(message);
                             continue;
                         }
@@ -289,7 +301,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 
                 if (used > 0)
                 {
-                    await _stream.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                    await _stream!.WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
                 }
 
                 if (_closeWritten)
@@ -303,8 +315,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                     buffer = null;
                 }
 
-                Volatile.Write(ref _pumping, 0);
-                if (Volatile.Read(ref _pending) is null || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
+                if (!TryKeepWriting())
                 {
                     return;
                 }
@@ -324,6 +335,21 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>Gives up the writer role; takes it back (true) when something was queued meanwhile.</summary>
+    private bool TryKeepWriting()
+    {
+        Volatile.Write(ref _pumping, 0);
+        return Volatile.Read(ref _pending) is not null && Interlocked.CompareExchange(ref _pumping, 1, 0) == 0;
+    }
+
+    private void ReleaseWriter()
+    {
+        if (TryKeepWriting())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
