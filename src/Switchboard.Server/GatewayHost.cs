@@ -76,6 +76,7 @@ internal static class GatewayHost
 
         services.AddHealthChecks();
         services.AddSwitchboard(configuration);
+        services.AddSwitchboardBufferPool();
         services.AddDemoHandlers();
         return services;
     }

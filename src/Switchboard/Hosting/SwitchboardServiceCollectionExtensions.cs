@@ -77,4 +77,17 @@ public static class SwitchboardServiceCollectionExtensions
     /// <summary>Registers a delegate as an in-process route handler under <paramref name="name"/>.</summary>
     public static IServiceCollection AddRouteHandler(this IServiceCollection services, string name, Func<Events.RouteEvent, CancellationToken, ValueTask<RouteResponse>> handler) =>
         services.AddKeyedSingleton<IWebSocketRouteHandler>(name, new DelegateRouteHandler(handler));
+
+    /// <summary>
+    /// Gives Kestrel's socket transport a buffer pool that keeps at most <paramref name="retainedBlocks"/> idle 4 KB
+    /// blocks (2 MB by default) instead of every block it ever lent: after a moment when many connections read or
+    /// write at once, memory goes back to what the connections themselves hold (see docs/benchmarks.md). Replaces the
+    /// server-wide <see cref="Microsoft.AspNetCore.Connections.IMemoryPoolFactory{T}"/>, so it affects every request
+    /// Kestrel serves, not only the gateway's; the Switchboard executable uses it.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardBufferPool(this IServiceCollection services, int retainedBlocks = 512)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(retainedBlocks);
+        return services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(new Transport.BoundedBlockMemoryPoolFactory(retainedBlocks)));
+    }
 }
