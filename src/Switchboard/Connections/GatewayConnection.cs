@@ -17,6 +17,9 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 {
     private const int CoalesceBufferBytes = 16 * 1024;
 
+    /// <summary>Every keep-alive ping is the same frame (no payload), encoded once.</summary>
+    private static readonly OutboundMessage KeepAlivePing = OutboundMessage.Control(WebSocketOpcode.Ping, ReadOnlyMemory<byte>.Empty);
+
     // Set by Start, once the handshake's answer is written; until then the writer is held back.
     private Stream? _stream;
     // Queued messages, newest first: producers push with one CAS, the pump takes the whole stack at once. A node per
@@ -158,11 +161,15 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     /// <summary>Queues a pong; control frames bypass the queue limit.</summary>
     public void SendPong(byte[] payload) => EnqueueControl(OutboundMessage.Control(WebSocketOpcode.Pong, payload));
 
-    /// <summary>Queues a keep-alive ping.</summary>
+    /// <summary>
+    /// Queues a keep-alive ping, written on the calling thread (the lifetime sweep) when the writer is idle: a sweep
+    /// pings every idle connection at once, and thousands of thread-pool work items at that moment grow the pool's
+    /// queues and threads for good.
+    /// </summary>
     public void SendPing()
     {
         Volatile.Write(ref _pingSentMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        EnqueueControl(OutboundMessage.Control(WebSocketOpcode.Ping, ReadOnlyMemory<byte>.Empty));
+        EnqueueControl(KeepAlivePing, writeNow: true);
     }
 
     /// <summary>
@@ -208,10 +215,10 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         return true;
     }
 
-    private void EnqueueControl(OutboundMessage message)
+    private void EnqueueControl(OutboundMessage message, bool writeNow = false)
     {
         Interlocked.Increment(ref _queuedMessages);
-        Push(message, writeNow: false);
+        Push(message, writeNow);
     }
 
     private void Push(OutboundMessage message, bool writeNow)
