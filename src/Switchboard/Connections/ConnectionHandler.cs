@@ -176,11 +176,18 @@ internal sealed class ConnectionHandler(
                 (input, var output) = await upgrade.AcceptAsync(subProtocol.Length == 0 ? null : subProtocol).ConfigureAwait(false);
                 connection.Start(output);
             }
-            catch
+            catch (Exception exception)
             {
                 connection.MarkEnded();
                 connection.Release();
                 local.Remove(connection);
+                if (exception is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // The client left before its 101 could be written: an ordinary end, not a server error.
+                    Log.ConnectionFaulted(logger, connectionId, exception);
+                    return null;
+                }
+
                 throw;
             }
 
