@@ -62,7 +62,18 @@ internal sealed class ConnectionHandler(
     /// </summary>
     public async Task RunAsync(WebSocketUpgrade upgrade)
     {
-        if (await OpenAsync(upgrade).ConfigureAwait(false) is not { } opened)
+        (GatewayConnection Connection, PipeReader Input, string DomainName)? opening;
+        try
+        {
+            opening = await OpenAsync(upgrade).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (upgrade.Aborted.IsCancellationRequested)
+        {
+            // The client left while $connect ran; OpenAsync has removed its registry entry.
+            return;
+        }
+
+        if (opening is not { } opened)
         {
             return;
         }
@@ -147,7 +158,9 @@ internal sealed class ConnectionHandler(
 
         try
         {
-            await registry.AddAsync(new ConnectionRecord(connectionId, node.Id, now, now, sourceIp, userAgent), upgrade.Aborted).ConfigureAwait(false);
+            // Not cancelled when the client leaves: the insert is queued either way, and a caller that stopped waiting
+            // for it could not remove the row it leaves behind.
+            await registry.AddAsync(new ConnectionRecord(connectionId, node.Id, now, now, sourceIp, userAgent), CancellationToken.None).ConfigureAwait(false);
         }
         catch (RegistryUnavailableException exception)
         {
