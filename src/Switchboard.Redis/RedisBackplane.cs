@@ -41,6 +41,9 @@ public sealed class RedisBackplane : IBackplane, IHostedService
     private readonly RedisKeys _keys;
     private readonly IServiceProvider _services;
     private readonly NodeIdentity _node;
+    /// <summary>How long start-up waits between subscription attempts while the first connection is not up.</summary>
+    private static readonly TimeSpan SubscribeRetryDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly ILogger<RedisBackplane> _logger;
@@ -67,15 +70,27 @@ public sealed class RedisBackplane : IBackplane, IHostedService
         // Resolved here, not in the constructor: the manager depends on this backplane.
         _manager = _services.GetRequiredService<ConnectionManager>();
         var subscriber = _redis.Subscriber;
-        try
+        // The multiplexer connects in the background (it does not abort on a failed first connect), so right after
+        // start-up a subscription can find no connection yet: retry until RequestTimeout before giving up.
+        var deadline = _time.GetUtcNow() + _timeout;
+        while (true)
         {
-            // StackExchange.Redis keeps these subscriptions and renews them after every reconnect.
-            _inbox = await subscriber.SubscribeAsync(_keys.Inbox(_node.Id)).ConfigureAwait(false);
-            _broadcasts = await subscriber.SubscribeAsync(_keys.Broadcast).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (RedisConnectionRegistry.IsRedisFailure(exception))
-        {
-            throw new RegistryUnavailableException("Could not subscribe to the backplane channels", exception);
+            try
+            {
+                // StackExchange.Redis keeps these subscriptions and renews them after every reconnect.
+                _inbox ??= await subscriber.SubscribeAsync(_keys.Inbox(_node.Id)).ConfigureAwait(false);
+                _broadcasts ??= await subscriber.SubscribeAsync(_keys.Broadcast).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception exception) when (RedisConnectionRegistry.IsRedisFailure(exception))
+            {
+                if (_time.GetUtcNow() >= deadline)
+                {
+                    throw new RegistryUnavailableException("Could not subscribe to the backplane channels", exception);
+                }
+
+                await Task.Delay(SubscribeRetryDelay, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // Sequential handlers: the order of one channel is the order of delivery into the connections' queues.
