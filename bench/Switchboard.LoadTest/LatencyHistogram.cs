@@ -33,16 +33,22 @@ internal sealed class LatencyHistogram
         Interlocked.Increment(ref _counts[Index(ticks)]);
         Interlocked.Increment(ref _count);
         Interlocked.Add(ref _sum, ticks);
-        var max = Volatile.Read(ref _max);
-        while (ticks > max)
+        RaiseTo(ref _max, ticks);
+    }
+
+    /// <summary>Sets <paramref name="location"/> to <paramref name="value"/> if that is larger, atomically.</summary>
+    public static void RaiseTo(ref long location, long value)
+    {
+        var current = Volatile.Read(ref location);
+        while (value > current)
         {
-            var seen = Interlocked.CompareExchange(ref _max, ticks, max);
-            if (seen == max)
+            var seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
             {
-                break;
+                return;
             }
 
-            max = seen;
+            current = seen;
         }
     }
 

@@ -64,10 +64,10 @@ internal sealed class Phase
         Latency.Record(latencyTicks);
         if ((uint)sequence < (uint)_lastBySequence.Length)
         {
-            Max(ref _lastBySequence[sequence], latencyTicks);
+            LatencyHistogram.RaiseTo(ref _lastBySequence[sequence], latencyTicks);
         }
 
-        Max(ref _lastDeliveryTicks, now);
+        LatencyHistogram.RaiseTo(ref _lastDeliveryTicks, now);
         if (Interlocked.Increment(ref _delivered) >= Volatile.Read(ref _expected))
         {
             _done.TrySetResult();
@@ -125,20 +125,5 @@ internal sealed class Phase
         }
 
         return true;
-    }
-
-    private static void Max(ref long location, long value)
-    {
-        var current = Volatile.Read(ref location);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref location, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 }

@@ -29,7 +29,8 @@ internal sealed class InFlightMessages(int limit)
     /// <summary>Completes when no message is in flight.</summary>
     public async Task WaitIdleAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        // Every connection's end comes through here, almost always with nothing in flight: no signal for that case.
+        while (Volatile.Read(ref _count) != 0)
         {
             var changed = Signal();
             if (Volatile.Read(ref _count) == 0)
@@ -75,6 +76,11 @@ internal sealed class InFlightMessages(int limit)
     /// <summary>The signal the next <see cref="Exit"/> completes, published before the caller re-checks the count.</summary>
     private Task Signal()
     {
+        if (Volatile.Read(ref _changed) is { } published)
+        {
+            return published.Task;
+        }
+
         var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return (Interlocked.CompareExchange(ref _changed, created, null) ?? created).Task;
     }

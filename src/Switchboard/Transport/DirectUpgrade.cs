@@ -32,9 +32,8 @@ internal sealed class DirectUpgrade(ConnectionContext connection, UpgradeRequest
     public override async ValueTask<(PipeReader Input, Stream Output)> AcceptAsync(string? subProtocol)
     {
         var accept = WebSocketHandshake.ComputeAccept(Request.Headers.SecWebSocketKey.ToString());
-        var head = string.IsNullOrEmpty(subProtocol)
-            ? $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-            : $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {subProtocol}\r\n\r\n";
+        var protocolLine = string.IsNullOrEmpty(subProtocol) ? "" : $"Sec-WebSocket-Protocol: {subProtocol}\r\n";
+        var head = $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n{protocolLine}\r\n";
         // Without TLS in between, frames go straight to the socket (the 101 too, so nothing can overtake it);
         // otherwise through the transport's pipe, which the TLS layer reads.
         var output = connection.Features.Get<ITlsHandshakeFeature>() is null && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket

@@ -164,16 +164,26 @@ internal static class HandshakeHeadParser
 
     private static bool HasBareLineFeed(in ReadOnlySequence<byte> buffer)
     {
-        var reader = new SequenceReader<byte>(buffer);
+        // Segment by segment with a vectorized search: this runs on every read of an unfinished head.
         byte previous = 0;
-        while (reader.TryRead(out var current))
+        foreach (var memory in buffer)
         {
-            if (current == (byte)'\n' && previous != (byte)'\r')
+            var span = memory.Span;
+            for (var at = span.IndexOf((byte)'\n'); at >= 0; at = span.IndexOf((byte)'\n'))
             {
-                return true;
+                if ((at == 0 ? previous : span[at - 1]) != (byte)'\r')
+                {
+                    return true;
+                }
+
+                previous = span[at];
+                span = span[(at + 1)..];
             }
 
-            previous = current;
+            if (!span.IsEmpty)
+            {
+                previous = span[^1];
+            }
         }
 
         return false;

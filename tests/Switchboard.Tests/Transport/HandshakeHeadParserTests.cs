@@ -131,6 +131,20 @@ public sealed class HandshakeHeadParserTests
     [InlineData("GET /production HTTP/1.1\r\nHost: a\n")]
     public void UnfinishedHeadsWithBareLineFeeds_ArePassedOn_WithoutWaitingForTheirEnd(string head) => Assert.Equal(HandshakeHead.PassOn, Parse(head));
 
+    [Theory]
+    [InlineData("GET /production HTTP/1.1\r\nHost: a\r\n", false)]
+    [InlineData("GET /production HTTP/1.1\r\n\nHost: a\r\n", true)]
+    [InlineData("GET /production HTTP/1.1\r\nHost: a\n", true)]
+    public void LineEnds_AreJudgedTheSame_WhereverTheBytesAreSplit(string head, bool hasBareLineFeed)
+    {
+        var expected = hasBareLineFeed ? HandshakeHead.PassOn : HandshakeHead.Incomplete;
+        var bytes = Bytes(head);
+        for (var split = 1; split < bytes.Length; split++)
+        {
+            Assert.True(expected == Parse(Segmented(bytes, split), out _, out _, out _), $"split at {split}");
+        }
+    }
+
     [Fact]
     public void EveryProperPrefixOfAHandshake_IsIncomplete_InOneSegmentOrOneByteSegments()
     {
