@@ -188,6 +188,21 @@ public sealed class ConnectRouteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SecWebSocketProtocolThatCannotBeAHeaderValue_RefusesTheHandshakeWith502()
+    {
+        // The value goes into the 101 as a header line: a line break in it must never reach the client.
+        await using var gateway = await StartAsync();
+        _backend.RespondWithResult("connect", 200, headers: new Dictionary<string, string> { ["Sec-WebSocket-Protocol"] = "chat\r\nX-Injected: yes" });
+
+        await using var client = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri, [new("Sec-WebSocket-Protocol", "chat")]);
+
+        Assert.Equal(502, client.HandshakeStatusCode);
+        Assert.False(client.HandshakeHeaders.ContainsKey("x-injected"));
+        var refused = await _backend.NextEventAsync("$connect");
+        await AssertNothingLeftOfAsync(gateway, refused.ConnectionId);
+    }
+
+    [Fact]
     public async Task WithoutSecWebSocketProtocolInTheResult_NoSubprotocolIsEchoed()
     {
         await using var gateway = await StartAsync();
