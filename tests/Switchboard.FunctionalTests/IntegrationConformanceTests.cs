@@ -40,6 +40,19 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
     /// <summary>From now on the backend never answers (until the test ends), reporting the event's requestId on entry.</summary>
     protected abstract void Hang(TaskCompletionSource<string> entered);
 
+    /// <summary>Sends <see cref="Message"/> to an integration that never answers; returns once its timeout timer is armed.</summary>
+    private async Task<string> SendToHangingIntegrationAsync(TestClient client, ObservableFakeTimeProvider time)
+    {
+        var entered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Hang(entered);
+        var timersBefore = time.TimersCreated(RouteTimeout);
+
+        await client.SendTextAsync(Message);
+        var requestId = await entered.Task.WaitAsync(TestClient.DefaultTimeout);
+        await time.WaitForTimerAsync(RouteTimeout, timersBefore + 1);
+        return requestId;
+    }
+
     protected async Task<TestGateway> StartGatewayAsync(bool twoWay = true, TimeProvider? time = null)
     {
         var settings = new Dictionary<string, string?>
@@ -88,13 +101,7 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
         using var http = new HttpClient();
         var (client, connectionId) = await gateway.ConnectAndIdentifyAsync(http);
         await using var _ = client;
-        var entered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Hang(entered);
-        var timersBefore = time.TimersCreated(RouteTimeout);
-
-        await client.SendTextAsync(Message);
-        var requestId = await entered.Task.WaitAsync(TestClient.DefaultTimeout);
-        await time.WaitForTimerAsync(RouteTimeout, timersBefore + 1);
+        var requestId = await SendToHangingIntegrationAsync(client, time);
         time.Advance(RouteTimeout);
 
         Assert.Equal(ErrorFrame("Endpoint request timed out", connectionId, requestId), await client.ReceiveTextAsync());
@@ -111,13 +118,7 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
         var time = new ObservableFakeTimeProvider();
         await using var gateway = await StartGatewayAsync(time: time);
         await using var client = await gateway.ConnectAsync();
-        var entered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Hang(entered);
-        var timersBefore = time.TimersCreated(RouteTimeout);
-
-        await client.SendTextAsync(Message);
-        var requestId = await entered.Task.WaitAsync(TestClient.DefaultTimeout);
-        await time.WaitForTimerAsync(RouteTimeout, timersBefore + 1);
+        var requestId = await SendToHangingIntegrationAsync(client, time);
         time.Advance(RouteTimeout - TimeSpan.FromMilliseconds(1));
         AnswerWithBody("in time");
         await client.SendTextAsync(Message);
