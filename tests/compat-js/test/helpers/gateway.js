@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopChild } from './process.js';
+import { stopChild, trackExit } from './process.js';
 
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -76,18 +76,12 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
     env: dotnetEnv({ Switchboard__Registry__Path: join(dir, 'registry.db') }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  const exited = trackExit(child, running);
 
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
-  const exited = new Promise((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolveExit({ code, signal });
-    });
-  });
 
   const cleanupDir = () => rmSync(dir, { recursive: true, force: true });
   const stop = async () => {

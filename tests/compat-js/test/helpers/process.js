@@ -1,4 +1,15 @@
-// Stopping a child process started by a test helper, by its PID.
+// Tracking and stopping a child process started by a test helper, by its PID.
+
+/** Adds `child` to `running` until it exits; returns a promise of its `{ code, signal }`. */
+export function trackExit(child, running) {
+  running.add(child);
+  return new Promise((resolveExit) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolveExit({ code, signal });
+    });
+  });
+}
 
 /**
  * Stops `child` with SIGTERM, then SIGKILL if it has not exited after `killAfterMs`, and resolves once `exited`

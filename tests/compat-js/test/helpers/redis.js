@@ -2,7 +2,7 @@
 // nodes sharing one Redis registry, and stops it by its PID.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { stopChild } from './process.js';
+import { stopChild, trackExit } from './process.js';
 
 /** Whether redis-server can be run here. */
 export function redisServerAvailable() {
@@ -37,16 +37,10 @@ async function startOnce(port, timeoutMs) {
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  const exited = trackExit(child, running);
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
-  const exited = new Promise((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolveExit({ code, signal });
-    });
-  });
   const stop = () => stopChild(child, exited, 5_000);
   try {
     await new Promise((resolveReady, reject) => {
