@@ -5,6 +5,7 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Primitives;
+using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
@@ -98,10 +99,13 @@ internal sealed class HotPathOperations : IDisposable
         _maskedFragments = [Masked(0x01, _payload.AsSpan(0, 40)), Masked(0x00, _payload.AsSpan(40, 40)), Masked(0x80, _payload.AsSpan(80))];
         _metrics = new SwitchboardMetrics(_meters);
         _connections = new GatewayConnection[FanOutConnections];
+        var settings = new ConnectionSettings(
+            new LimitsOptions { MaxQueuedMessagesPerConnection = int.MaxValue / 2, MaxQueuedBytesPerConnection = int.MaxValue / 2 },
+            TimeProvider.System,
+            _metrics);
         for (var i = 0; i < _connections.Length; i++)
         {
-            _connections[i] = new GatewayConnection(
-                ConnectionId.New(), connectedAt, "127.0.0.2", null, null, int.MaxValue / 2, TimeSpan.FromSeconds(5), TimeProvider.System, _metrics);
+            _connections[i] = new GatewayConnection(ConnectionId.New(), connectedAt, "127.0.0.2", null, null, settings);
             _connections[i].Start(_sink);
         }
     }

@@ -42,19 +42,32 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     /// <paramref name="extraHeaders"/> (each pair one header line, so a name may repeat). Does not throw when the
     /// server refuses the upgrade: see <see cref="HandshakeStatusCode"/>.
     /// </summary>
-    public static async Task<RawWebSocketClient> ConnectAsync(Uri webSocketUri, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null, TimeSpan? timeout = null)
+    /// <param name="webSocketUri">Where to connect.</param>
+    /// <param name="extraHeaders">Header lines added to the handshake.</param>
+    /// <param name="timeout">Bounds the connect and the handshake.</param>
+    /// <param name="receiveBufferBytes">The socket's receive buffer, set before connecting; small for a client that never reads.</param>
+    public static async Task<RawWebSocketClient> ConnectAsync(
+        Uri webSocketUri,
+        IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
+        TimeSpan? timeout = null,
+        int? receiveBufferBytes = null)
     {
-        var client = await OpenAsync(webSocketUri, timeout);
+        var client = await OpenAsync(webSocketUri, timeout, receiveBufferBytes);
         await client.SendRawAsync(HandshakeRequest(webSocketUri, extraHeaders));
         await client.ReadResponseHeadAsync(timeout);
         return client;
     }
 
     /// <summary>Opens a TCP connection to <paramref name="webSocketUri"/>'s host and port and sends nothing.</summary>
-    public static async Task<RawWebSocketClient> OpenAsync(Uri webSocketUri, TimeSpan? timeout = null)
+    public static async Task<RawWebSocketClient> OpenAsync(Uri webSocketUri, TimeSpan? timeout = null, int? receiveBufferBytes = null)
     {
         using var cancellation = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferBytes is { } size)
+        {
+            tcp.ReceiveBufferSize = size;
+        }
+
         await tcp.ConnectAsync(webSocketUri.Host, webSocketUri.Port, cancellation.Token);
         return new RawWebSocketClient(tcp);
     }
@@ -82,9 +95,11 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     }
 
     /// <summary>Writes <paramref name="bytes"/> to the TCP stream as one write.</summary>
-    public async Task SendRawAsync(ReadOnlyMemory<byte> bytes)
+    /// <param name="bytes">What to write.</param>
+    /// <param name="timeout">Bounds the write; one cut short leaves part of a frame on the wire.</param>
+    public async Task SendRawAsync(ReadOnlyMemory<byte> bytes, TimeSpan? timeout = null)
     {
-        using var cancellation = new CancellationTokenSource(TestClient.DefaultTimeout);
+        using var cancellation = new CancellationTokenSource(timeout ?? TestClient.DefaultTimeout);
         await _stream.WriteAsync(bytes, cancellation.Token);
     }
 
@@ -140,6 +155,20 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     }
 
     public Task SendTextAsync(string text) => SendFrameAsync(Text, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The bytes of one text message split into masked frames of at most <paramref name="fragmentBytes"/> payload bytes each.</summary>
+    public static byte[] EncodeFragmented(string text, int fragmentBytes)
+    {
+        var payload = Encoding.UTF8.GetBytes(text);
+        var frames = new List<byte>();
+        for (var offset = 0; offset < payload.Length; offset += fragmentBytes)
+        {
+            var length = Math.Min(fragmentBytes, payload.Length - offset);
+            frames.AddRange(EncodeFrame(offset == 0 ? Text : Continuation, payload.AsSpan(offset, length), fin: offset + length == payload.Length));
+        }
+
+        return [.. frames];
+    }
 
     /// <summary>Sends a close frame; a null <paramref name="code"/> sends one with no payload (no status).</summary>
     public Task SendCloseAsync(int? code, string reason = "")

@@ -28,6 +28,21 @@ public sealed class LimitsOptions
     public int MaxQueuedMessagesPerConnection { get; set; } = 1024;
 
     /// <summary>
+    /// Bytes of frames that may wait in one connection's outbound queue (default 1 MiB). At the bound the same happens as
+    /// at <see cref="MaxQueuedMessagesPerConnection"/>: <c>PostToConnection</c> answers 429, broadcasts, two-way replies and
+    /// error frames are dropped for that client. A single message larger than the bound is still queued when nothing
+    /// else waits, so every message up to <see cref="MaxPostBytes"/> can be delivered to a client that reads.
+    /// </summary>
+    public int MaxQueuedBytesPerConnection { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// A client that had a message dropped at its queue's bound (or that sends pings faster than it reads their pongs)
+    /// and has not caught up with its queue within this time is closed with 1008 "Client is not reading": it is not
+    /// reading what the gateway sends it, and its queue would otherwise hold memory for as long as it stays connected.
+    /// </summary>
+    public TimeSpan SlowClientTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Messages of one connection whose integrations may run at once. Messages are dispatched in arrival order
     /// and may complete in any order, as on API Gateway; when this many are running, the gateway stops reading
     /// from that client until one completes.

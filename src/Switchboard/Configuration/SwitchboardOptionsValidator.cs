@@ -171,10 +171,12 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         Positive(nameof(limits.MaxFrameBytes), limits.MaxFrameBytes);
         Positive(nameof(limits.MaxPostBytes), limits.MaxPostBytes);
         Positive(nameof(limits.MaxQueuedMessagesPerConnection), limits.MaxQueuedMessagesPerConnection);
+        Positive(nameof(limits.MaxQueuedBytesPerConnection), limits.MaxQueuedBytesPerConnection);
         Positive(nameof(limits.MaxInFlightMessagesPerConnection), limits.MaxInFlightMessagesPerConnection);
         PositiveTime(nameof(limits.IdleTimeout), limits.IdleTimeout);
         PositiveTime(nameof(limits.MaxConnectionDuration), limits.MaxConnectionDuration);
         PositiveTime(nameof(limits.CloseTimeout), limits.CloseTimeout);
+        PositiveTime(nameof(limits.SlowClientTimeout), limits.SlowClientTimeout);
         PositiveTime(nameof(limits.ShutdownTimeout), limits.ShutdownTimeout);
         if (limits.IntegrationTimeout < MinIntegrationTimeout || limits.IntegrationTimeout > MaxIntegrationTimeout)
         {

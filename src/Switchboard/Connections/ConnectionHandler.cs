@@ -33,6 +33,7 @@ internal sealed class ConnectionHandler(
     ILogger<ConnectionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
+    private readonly ConnectionSettings _settings = new(options.Value.Limits, time, metrics);
     private readonly FormattedAddress?[] _recentAddresses = new FormattedAddress?[64];
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
@@ -181,7 +182,7 @@ internal sealed class ConnectionHandler(
             var domainName = events.DomainNameFor(request);
             // In the local table before the 101 goes out, so that no management call can find it missing once the
             // client is connected; its writer starts after the 101.
-            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _limits.MaxQueuedMessagesPerConnection, _limits.CloseTimeout, time, metrics);
+            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings);
             local.Add(connection);
             PipeReader input;
             try

@@ -26,6 +26,7 @@ internal sealed class ConnectionLifetimeMonitor(
     public const string IdleReason = "Idle timeout";
     public const string MaxDurationReason = "Maximum connection duration reached";
     public const string ShutdownReason = "Server shutting down";
+    public const string SlowClientReason = "Client is not reading";
 
     private readonly LimitsOptions _limits = options.Value.Limits;
     private ITimer? _timer;
@@ -112,6 +113,13 @@ internal sealed class ConnectionLifetimeMonitor(
                 if (nowMs - connection.LastActiveMs >= (long)_limits.IdleTimeout.TotalMilliseconds)
                 {
                     connection.TryBeginClose(new ServerClose(CloseCodes.GoingAway, IdleReason, IdleReason));
+                    continue;
+                }
+
+                if (connection.IsSlowerThan(nowMs, _limits.SlowClientTimeout))
+                {
+                    // It cannot read the close frame either: the close timeout aborts it.
+                    connection.TryBeginClose(new ServerClose(CloseCodes.PolicyViolation, SlowClientReason, SlowClientReason));
                     continue;
                 }
 

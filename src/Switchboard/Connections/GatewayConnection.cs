@@ -9,9 +9,14 @@ namespace Switchboard.Connections;
 /// drains it. Any thread may send; frames are written in the order they were queued.
 /// </summary>
 /// <remarks>
-/// The writer ("pump") runs only while there is something to write and holds a buffer only then, so an
+/// <para>The writer ("pump") runs only while there is something to write and holds a buffer only then, so an
 /// idle connection costs no queue, no buffer and no pending task, however busy it was before. Queued frames are
-/// coalesced into one write.
+/// coalesced into one write.</para>
+/// <para>What a client that does not read can make the connection hold is bounded: data frames by count and by bytes
+/// (a send over either bound is refused), pongs to at most one (a newer ping's pong replaces an unwritten one, as
+/// RFC 6455 section 5.5.3 allows), keep-alive pings and the close frame to one each by the lifetime sweep. A refused
+/// message or a replaced pong marks the connection as dropping; the sweep closes a connection that has not caught up
+/// with its queue within <see cref="Configuration.LimitsOptions.SlowClientTimeout"/>.</para>
 /// </remarks>
 internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 {
@@ -26,15 +31,18 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     // queued message instead of a queue with segments: a connection holds nothing for its outbound side while it has
     // nothing to send, however busy it was before.
     private Pending? _pending;
-    private readonly int _maxQueuedMessages;
-    private readonly SwitchboardMetrics _metrics;
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _closeTimeout;
+    // The pong to write next, outside the queue: at most one waits, whatever the client sends.
+    private OutboundMessage? _pendingPong;
+    private readonly ConnectionSettings _settings;
     // Null in micro-benchmarks, which have no transport to abort.
     private readonly WebSocketUpgrade? _transport;
     // Created when first needed: most connections never close from the server side, and idle ones should not pay for it.
     private TaskCompletionSource? _closeSent;
     private int _queuedMessages;
+    // Bytes of the data frames counted in _queuedMessages.
+    private long _queuedBytes;
+    // When this connection first dropped something since its writer was last idle; 0 when it has not.
+    private long _droppingSinceMs;
     private int _pumping;
     private int _closing;
     private bool _closeWritten;
@@ -49,10 +57,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         string sourceIp,
         string? userAgent,
         WebSocketUpgrade? transport,
-        int maxQueuedMessages,
-        TimeSpan closeTimeout,
-        TimeProvider time,
-        SwitchboardMetrics metrics)
+        ConnectionSettings settings)
     {
         Id = id;
         ConnectedAt = connectedAt;
@@ -61,10 +66,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         _transport = transport;
         // No writer until Start: messages queued before the 101 is written wait for it.
         _pumping = 1;
-        _maxQueuedMessages = maxQueuedMessages;
-        _closeTimeout = closeTimeout;
-        _time = time;
-        _metrics = metrics;
+        _settings = settings;
         _lastActiveMs = _lastReceivedMs = connectedAt.ToUnixTimeMilliseconds();
     }
 
@@ -92,6 +94,9 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     public ServerClose? ServerClose { get; private set; }
 
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>True while the writer runs (or, before <see cref="Start"/>, is held back).</summary>
+    internal bool IsWriting => Volatile.Read(ref _pumping) != 0;
 
     /// <summary>Completes when the close frame has been written (or writing became impossible).</summary>
     public Task CloseSent => CloseSentSource.Task;
@@ -129,6 +134,10 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     /// thread pool: one hop less for a message to one recipient. Broadcasts leave it false so that their writes spread
     /// over the pool's threads instead of running one after another on the caller's.
     /// </param>
+    /// <returns>
+    /// <see cref="SendStatus.QueueFull"/> when the queue is at its bound in messages or in bytes; a message larger than
+    /// the byte bound is still queued when nothing else waits.
+    /// </returns>
     public SendStatus TrySend(OutboundMessage message, bool writeNow = false)
     {
         if (IsClosing)
@@ -136,10 +145,19 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             return SendStatus.Gone;
         }
 
-        if (Interlocked.Increment(ref _queuedMessages) > _maxQueuedMessages)
+        var frameBytes = message.Frame.Length;
+        if (Interlocked.Increment(ref _queuedMessages) > _settings.MaxQueuedMessages)
         {
             Interlocked.Decrement(ref _queuedMessages);
-            return SendStatus.QueueFull;
+            return Dropped();
+        }
+
+        var queuedBytes = Interlocked.Add(ref _queuedBytes, frameBytes);
+        if (queuedBytes > _settings.MaxQueuedBytes && queuedBytes != frameBytes)
+        {
+            Interlocked.Add(ref _queuedBytes, -frameBytes);
+            Interlocked.Decrement(ref _queuedMessages);
+            return Dropped();
         }
 
         Push(message, writeNow);
@@ -149,7 +167,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     /// <summary>Notes a frame from the client; data frames also count as activity.</summary>
     public void OnReceived(bool isData)
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _settings.Time.GetUtcNow().ToUnixTimeMilliseconds();
         Volatile.Write(ref _lastReceivedMs, now);
         Volatile.Write(ref _pingSentMs, 0);
         if (isData)
@@ -158,8 +176,45 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         }
     }
 
-    /// <summary>Queues a pong; control frames bypass the queue limit.</summary>
-    public void SendPong(byte[] payload) => EnqueueControl(OutboundMessage.Control(WebSocketOpcode.Pong, payload));
+    /// <summary>
+    /// Answers a ping. The pong waits outside the queue and replaces one that was not written yet (RFC 6455 section
+    /// 5.5.3 lets an endpoint answer only the most recent ping), so a client that pings and never reads holds one pong,
+    /// not one per ping; the replacement counts as a drop.
+    /// </summary>
+    public void SendPong(byte[] payload)
+    {
+        if (Interlocked.Exchange(ref _pendingPong, OutboundMessage.Control(WebSocketOpcode.Pong, payload)) is not null)
+        {
+            // The writer has not taken the previous pong yet and will take this one in its place.
+            Dropped();
+            return;
+        }
+
+        ScheduleWriter(writeNow: false);
+    }
+
+    /// <summary>
+    /// True when the connection dropped a message or a pong at least <paramref name="timeout"/> ago and its writer has not
+    /// been idle since: the client is not reading what it is sent. Called by the lifetime sweep, which also forgets a
+    /// drop once the writer has caught up.
+    /// </summary>
+    internal bool IsSlowerThan(long nowMs, TimeSpan timeout)
+    {
+        var since = Volatile.Read(ref _droppingSinceMs);
+        if (since == 0)
+        {
+            return false;
+        }
+
+        if (!IsWriting)
+        {
+            // Caught up: nothing queued, nothing being written (a drop can be noted just after the writer went idle).
+            Interlocked.CompareExchange(ref _droppingSinceMs, 0, since);
+            return false;
+        }
+
+        return nowMs - since >= (long)timeout.TotalMilliseconds;
+    }
 
     /// <summary>
     /// Queues a keep-alive ping, written on the calling thread (the lifetime sweep) when the writer is idle: a sweep
@@ -168,7 +223,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     /// </summary>
     public void SendPing()
     {
-        Volatile.Write(ref _pingSentMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        Volatile.Write(ref _pingSentMs, _settings.Time.GetUtcNow().ToUnixTimeMilliseconds());
         EnqueueControl(KeepAlivePing, writeNow: true);
     }
 
@@ -210,7 +265,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         }
 
         ServerClose = close;
-        _closeTimer = _time.CreateTimer(static state => ((GatewayConnection)state!).Abort(), this, _closeTimeout, Timeout.InfiniteTimeSpan);
+        _closeTimer = _settings.Time.CreateTimer(static state => ((GatewayConnection)state!).Abort(), this, _settings.CloseTimeout, Timeout.InfiniteTimeSpan);
         EnqueueControl(OutboundMessage.Close(code, reason));
         return true;
     }
@@ -219,6 +274,17 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     {
         Interlocked.Increment(ref _queuedMessages);
         Push(message, writeNow);
+    }
+
+    private SendStatus Dropped()
+    {
+        if (Volatile.Read(ref _droppingSinceMs) == 0)
+        {
+            Interlocked.CompareExchange(ref _droppingSinceMs, _settings.Time.GetUtcNow().ToUnixTimeMilliseconds(), 0);
+        }
+
+        _settings.Metrics.MessageDropped();
+        return SendStatus.QueueFull;
     }
 
     private void Push(OutboundMessage message, bool writeNow)
@@ -230,6 +296,12 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         }
         while (Interlocked.CompareExchange(ref _pending, node, node.Next) != node.Next);
 
+        ScheduleWriter(writeNow);
+    }
+
+    /// <summary>Starts the writer unless it runs already (it re-checks for work before it stops).</summary>
+    private void ScheduleWriter(bool writeNow)
+    {
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
         {
             if (writeNow)
@@ -244,7 +316,7 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         }
     }
 
-    /// <summary>Takes every queued message, oldest first (the stack reversed in place).</summary>
+    /// <summary>Takes the pending pong and every queued message, oldest first (the stack reversed in place), pong first.</summary>
     private Pending? TakeAll()
     {
         Pending? oldestFirst = null;
@@ -256,7 +328,8 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
             node = next;
         }
 
-        return oldestFirst;
+        // A pong may go ahead of queued data: it is a frame of its own, and data messages are never fragmented.
+        return Interlocked.Exchange(ref _pendingPong, null) is { } pong ? new Pending(pong) { Next = oldestFirst } : oldestFirst;
     }
 
     void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
@@ -272,7 +345,16 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
                 for (var node = TakeAll(); node is not null; node = node.Next)
                 {
                     var message = node.Message;
-                    Interlocked.Decrement(ref _queuedMessages);
+                    // The pong waits outside the queue's counts.
+                    if (message.Opcode != WebSocketOpcode.Pong)
+                    {
+                        Interlocked.Decrement(ref _queuedMessages);
+                        if (message.IsData)
+                        {
+                            Interlocked.Add(ref _queuedBytes, -message.Frame.Length);
+                        }
+                    }
+
                     if (_closeWritten)
                     {
                         continue;
@@ -324,6 +406,12 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
 
                 if (!TryKeepWriting())
                 {
+                    // Everything queued is written: the client has caught up with whatever it dropped.
+                    if (Volatile.Read(ref _droppingSinceMs) != 0)
+                    {
+                        Volatile.Write(ref _droppingSinceMs, 0);
+                    }
+
                     return;
                 }
             }
@@ -348,8 +436,12 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
     /// <summary>Gives up the writer role; takes it back (true) when something was queued meanwhile.</summary>
     private bool TryKeepWriting()
     {
-        Volatile.Write(ref _pumping, 0);
-        return Volatile.Read(ref _pending) is not null && Interlocked.CompareExchange(ref _pumping, 1, 0) == 0;
+        // A full fence, not a release store: the re-check below must not be ordered before the store that gives up the
+        // role (a store-load reordering, allowed on x64 too), or a producer that pushed in between would see the writer
+        // still running and leave, and its message would wait for the next one.
+        Interlocked.Exchange(ref _pumping, 0);
+        return (Volatile.Read(ref _pending) is not null || Volatile.Read(ref _pendingPong) is not null)
+            && Interlocked.CompareExchange(ref _pumping, 1, 0) == 0;
     }
 
     private void ReleaseWriter()
@@ -368,8 +460,8 @@ internal sealed class GatewayConnection : IThreadPoolWorkItem, IDisposable
         }
         else if (message.IsData)
         {
-            Volatile.Write(ref _lastActiveMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
-            _metrics.MessageOut();
+            Volatile.Write(ref _lastActiveMs, _settings.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            _settings.Metrics.MessageOut();
         }
     }
 

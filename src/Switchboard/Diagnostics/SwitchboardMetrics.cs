@@ -16,6 +16,7 @@ public sealed class SwitchboardMetrics : IDisposable
     private readonly Counter<long> _connectionsClosed;
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _messagesOut;
+    private readonly Counter<long> _messagesDropped;
     private readonly Histogram<double> _integrationDuration;
     private long _openConnections;
     private long _totalMessagesIn;
@@ -30,6 +31,7 @@ public sealed class SwitchboardMetrics : IDisposable
         _meter.CreateObservableUpDownCounter("switchboard.connections.open", () => Interlocked.Read(ref _openConnections), "{connection}", "Connections open on this node");
         _messagesIn = _meter.CreateCounter<long>("switchboard.messages.in", "{message}", "Messages received from clients");
         _messagesOut = _meter.CreateCounter<long>("switchboard.messages.out", "{message}", "Messages written to clients");
+        _messagesDropped = _meter.CreateCounter<long>("switchboard.messages.dropped", "{message}", "Messages and pongs dropped because a client's outbound queue was at its bound");
         _integrationDuration = _meter.CreateHistogram<double>("switchboard.integration.duration", "ms", "Integration call time");
     }
 
@@ -65,6 +67,8 @@ public sealed class SwitchboardMetrics : IDisposable
         Interlocked.Increment(ref _totalMessagesOut);
         _messagesOut.Add(1);
     }
+
+    internal void MessageDropped() => _messagesDropped.Add(1);
 
     internal void IntegrationCompleted(string routeKey, string outcome, TimeSpan elapsed) =>
         _integrationDuration.Record(

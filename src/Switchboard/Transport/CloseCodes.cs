@@ -10,6 +10,7 @@ internal static class CloseCodes
     public const int NoStatusReceived = 1005;
     public const int AbnormalClosure = 1006;
     public const int InvalidPayloadData = 1007;
+    public const int PolicyViolation = 1008;
     public const int MessageTooBig = 1009;
     public const int InternalError = 1011;
 

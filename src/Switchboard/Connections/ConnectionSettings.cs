@@ -1,0 +1,24 @@
+using Switchboard.Configuration;
+using Switchboard.Diagnostics;
+
+namespace Switchboard.Connections;
+
+/// <summary>
+/// What every connection of the node shares: its outbound limits, the clock and the metrics. One instance per node,
+/// referenced by each <see cref="GatewayConnection"/>, so that a connection's size does not grow with every limit.
+/// </summary>
+internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics)
+{
+    /// <summary>See <see cref="LimitsOptions.MaxQueuedMessagesPerConnection"/>.</summary>
+    public int MaxQueuedMessages { get; } = limits.MaxQueuedMessagesPerConnection;
+
+    /// <summary>See <see cref="LimitsOptions.MaxQueuedBytesPerConnection"/>.</summary>
+    public long MaxQueuedBytes { get; } = limits.MaxQueuedBytesPerConnection;
+
+    /// <summary>How long the peer has to answer a close frame before the transport is aborted.</summary>
+    public TimeSpan CloseTimeout { get; } = limits.CloseTimeout;
+
+    public TimeProvider Time { get; } = time;
+
+    public SwitchboardMetrics Metrics { get; } = metrics;
+}
