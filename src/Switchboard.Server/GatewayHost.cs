@@ -20,6 +20,14 @@ internal static class GatewayHost
     /// <summary>The definition used when none is named: the demo API next to the executable.</summary>
     public const string DefaultDefinition = "demo-api.json";
 
+    /// <summary>
+    /// For the page and console: no framing by other sites (clickjacking the console's Disconnect), scripts and styles
+    /// only from the gateway, connections to the gateway and to WebSocket URLs (the page's <c>?ws=</c>).
+    /// </summary>
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; " +
+        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
     public static async Task<int> RunAsync(string[] args)
     {
         WebApplication app;
@@ -52,13 +60,22 @@ internal static class GatewayHost
         builder.Services.AddSwitchboardServer(builder.Configuration);
 
         var app = builder.Build();
+        app.UseSwitchboardHostFiltering();
         app.UseSwitchboardPathNormalization();
         app.UseDefaultFiles();
-        app.UseStaticFiles();
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = static file => AddPageHeaders(file.Context.Response.Headers) });
         app.UseRouting();
         app.MapSwitchboard();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
         return app;
+    }
+
+    private static void AddPageHeaders(IHeaderDictionary headers)
+    {
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
     }
 
     /// <summary>The services of the executable: the gateway, the configured registry and the demo handlers.</summary>

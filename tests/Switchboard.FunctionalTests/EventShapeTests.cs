@@ -20,10 +20,11 @@ public sealed partial class EventShapeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _backend.DisposeAsync();
 
-    private Task<TestGateway> StartAsync(string? domainName = null)
+    private Task<TestGateway> StartAsync(string? domainName = null, bool directUpgrade = true)
     {
         var settings = new Dictionary<string, string?>
         {
+            ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false",
             ["Switchboard:Stage"] = Stage,
             ["Switchboard:ApiId"] = ApiId,
             ["Switchboard:DomainName"] = domainName,
@@ -86,6 +87,32 @@ public sealed partial class EventShapeTests : IAsyncLifetime
 
         Assert.Equal("second", connect.GetProperty("headers").GetProperty("X-Repeated").GetString());
         Assert.Equal(["first", "second"], connect.GetProperty("multiValueHeaders").GetProperty("X-Repeated").EnumerateArray().Select(v => v.GetString()));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ConnectEvent_ClientForwardingAndTraceHeaders_AppearOnce_WithTheGatewaysValues(bool directUpgrade)
+    {
+        await using var gateway = await StartAsync(directUpgrade: directUpgrade);
+        await using var client = await RawWebSocketClient.ConnectAsync(
+            gateway.WebSocketUri,
+            [new("x-forwarded-for", "203.0.113.9"), new("X-Forwarded-Proto", "https"), new("X-Forwarded-Port", "443"), new("X-Amzn-Trace-Id", "Root=chosen-by-client")]);
+        Assert.Equal(101, client.HandshakeStatusCode);
+
+        var recorded = await _backend.NextEventAsync("$connect");
+
+        // Strict parsers (JsonNode, most other languages' maps) reject or overwrite duplicate keys; JsonElement keeps them silently.
+        using var strict = JsonDocument.Parse(recorded.Json, new JsonDocumentOptions { AllowDuplicateProperties = false });
+        var headers = StringMap(strict.RootElement.GetProperty("headers"));
+        var forwarded = headers.Keys.Where(key => key.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase) || key.Equals("X-Amzn-Trace-Id", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(["X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"], forwarded.Order(StringComparer.Ordinal));
+        Assert.Equal("203.0.113.9, 127.0.0.1", headers["X-Forwarded-For"]);
+        Assert.Equal(gateway.BaseUri.Port.ToString(CultureInfo.InvariantCulture), headers["X-Forwarded-Port"]);
+        Assert.Equal("http", headers["X-Forwarded-Proto"]);
+        Assert.Matches(TraceId(), headers["X-Amzn-Trace-Id"]);
+        Assert.Equal(["203.0.113.9, 127.0.0.1"], strict.RootElement.GetProperty("multiValueHeaders").GetProperty("X-Forwarded-For").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal("127.0.0.1", recorded.RequestContext.GetProperty("identity").GetProperty("sourceIp").GetString());
     }
 
     [Fact]

@@ -316,6 +316,25 @@ public sealed partial class ManagementApiTests
         }
     }
 
+    [Fact]
+    public async Task DoublyEncodedId_IsDecodedOnce_AndRefusedAs400()
+    {
+        await using var harness = await Harness.StartAsync();
+        var (client, id) = await harness.ConnectAsync();
+        await using var _ = client;
+        // %253D decodes once to %3D, which no id contains; decoded twice it would become '=' and reach the connection.
+        var uri = new Uri($"{harness.Gateway.ManagementEndpoint}/@connections/{id.Replace("=", "%253D", StringComparison.Ordinal)}");
+
+        using (var post = await harness.Http.PostAsync(uri, new ByteArrayContent("twice decoded"u8.ToArray())))
+        {
+            await AssertAwsErrorAsync(post, HttpStatusCode.BadRequest, "BadRequestException", emptyBody: false);
+            Assert.Contains("%3D", await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await AssertPostedAsync(harness, id, "decoded once");
+        Assert.Equal("decoded once", await client.ReceiveTextAsync());
+    }
+
     [Theory]
     [InlineData("@connections", false)]
     [InlineData("%40connections", false)]

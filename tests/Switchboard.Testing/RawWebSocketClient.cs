@@ -79,14 +79,17 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     public static byte[] HandshakeRequest(Uri webSocketUri, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var headers = extraHeaders?.ToList() ?? [];
+        // A Host among the extra headers replaces the URI's (a client choosing its Host, as an attacker would).
+        var host = headers.Where(header => header.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)).Select(header => header.Value).FirstOrDefault() ?? webSocketUri.Authority;
         var request = new StringBuilder()
             .Append($"GET {webSocketUri.PathAndQuery} HTTP/1.1\r\n")
-            .Append($"Host: {webSocketUri.Authority}\r\n")
+            .Append($"Host: {host}\r\n")
             .Append("Connection: Upgrade\r\n")
             .Append("Upgrade: websocket\r\n")
             .Append("Sec-WebSocket-Version: 13\r\n")
             .Append($"Sec-WebSocket-Key: {key}\r\n");
-        foreach (var (name, value) in extraHeaders ?? [])
+        foreach (var (name, value) in headers.Where(header => !header.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)))
         {
             request.Append($"{name}: {value}\r\n");
         }

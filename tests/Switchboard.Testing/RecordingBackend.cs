@@ -81,8 +81,13 @@ public sealed class RecordingBackend : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context, string path)
     {
-        using var document = await JsonDocument.ParseAsync(context.Request.Body);
-        var recorded = new RecordedEvent(path, document.RootElement.Clone(), context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
+        using var received = new MemoryStream();
+        await context.Request.Body.CopyToAsync(received);
+        using var document = JsonDocument.Parse(received.ToArray());
+        var recorded = new RecordedEvent(path, document.RootElement.Clone(), context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase))
+        {
+            Json = received.ToArray(),
+        };
         await _events.Writer.WriteAsync(recorded);
         Func<JsonElement, Task<(int, string)>>? responder;
         lock (_responders)
@@ -106,6 +111,9 @@ public sealed class RecordingBackend : IAsyncDisposable
 /// <summary>One event the backend received.</summary>
 public sealed record RecordedEvent(string Path, JsonElement Event, IReadOnlyDictionary<string, string> Headers)
 {
+    /// <summary>The body as received, for checks that <see cref="JsonElement"/> hides (it keeps duplicate keys silently).</summary>
+    public byte[] Json { get; init; } = [];
+
     public string RouteKey => Event.GetProperty("requestContext").GetProperty("routeKey").GetString()!;
 
     public JsonElement RequestContext => Event.GetProperty("requestContext");

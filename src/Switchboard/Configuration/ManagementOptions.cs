@@ -8,4 +8,11 @@ public sealed class ManagementOptions
     /// even when the gateway itself is bound to a public address.
     /// </summary>
     public bool AllowRemote { get; set; }
+
+    /// <summary>
+    /// Web origins (<c>https://admin.example.com</c>: scheme, host and port, no path) whose pages may call the
+    /// management API through a browser. Calls from any other origin than the gateway's own answer 403
+    /// ForbiddenException; callers that are not browsers (SDKs, curl) send no origin and are not affected. Empty by default.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
 }

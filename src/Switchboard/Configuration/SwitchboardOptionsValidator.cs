@@ -65,8 +65,22 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
             ValidateRedis(options.Registry, Error);
         }
 
+        for (var i = 0; i < options.Management.AllowedOrigins.Count; i++)
+        {
+            if (!IsOrigin(options.Management.AllowedOrigins[i]))
+            {
+                Error($"Management:AllowedOrigins:{i}", $"'{options.Management.AllowedOrigins[i]}' is not a web origin (http or https, host and optional port, no path: https://admin.example.com)");
+            }
+        }
+
         return errors;
     }
+
+    /// <summary>What a browser sends in <c>Origin</c>: compared as text, so anything else could never match.</summary>
+    private static bool IsOrigin(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && value.TrimEnd('/').Equals(uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);
 
     private static void ValidateRoute(string key, RouteOptions route, int index, Dictionary<string, int> seen, IServiceProviderIsKeyedService? handlers, Action<string, string> error)
     {

@@ -10,6 +10,7 @@ using Switchboard.Events;
 using Switchboard.Integrations;
 using Switchboard.Registry;
 using Switchboard.Routing;
+using Switchboard.Security;
 using Switchboard.Transport;
 
 namespace Switchboard.Connections;
@@ -30,6 +31,7 @@ internal sealed class ConnectionHandler(
     TimeProvider time,
     SwitchboardMetrics metrics,
     IHostApplicationLifetime lifetime,
+    AllowedHosts hosts,
     ILogger<ConnectionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
@@ -39,6 +41,12 @@ internal sealed class ConnectionHandler(
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
     public async Task HandleAsync(HttpContext context)
     {
+        if (!hosts.IsAllowed(context.Request.Headers.Host))
+        {
+            await RefuseHostAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         var upgrade = new HttpContextUpgrade(context);
         if (WebSocketHandshake.Validate(upgrade.Request) is { } problem)
         {
@@ -54,6 +62,15 @@ internal sealed class ConnectionHandler(
         }
 
         await RunAsync(upgrade).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// 400, as ASP.NET Core's host filtering answers; the direct upgrade passes such handshakes on to this endpoint.
+    /// </summary>
+    internal static Task RefuseHostAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return context.Response.WriteAsync("Invalid Host header", context.RequestAborted);
     }
 
     /// <summary>

@@ -44,9 +44,12 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Information, "Switchboard stage '{Stage}': {RouteCount} route(s), WebSocket endpoint /{Stage}, management API /{Stage}/@connections")]
     public static partial void Started(ILogger logger, string stage, int routeCount);
 
-    [LoggerMessage(14, LogLevel.Warning, "Management call from non-loopback address {RemoteAddress} refused (set Switchboard:Management:AllowRemote to allow it)")]
-    public static partial void RemoteManagementRefused(ILogger logger, string remoteAddress);
+    [LoggerMessage(14, LogLevel.Warning, "Management call from non-loopback address {RemoteAddress} refused (set Switchboard:Management:AllowRemote to allow it); {Suppressed} more refused since the previous warning")]
+    public static partial void RemoteManagementRefused(ILogger logger, string remoteAddress, long suppressed);
 
     [LoggerMessage(15, LogLevel.Warning, "Management {Method} answered 503: the connection registry or backplane is unavailable")]
     public static partial void RegistryUnavailableOnManagement(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Warning, "Management call from a page of another origin ({Origin}) refused (list it in Switchboard:Management:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
+    public static partial void CrossSiteManagementRefused(ILogger logger, string origin, long suppressed);
 }

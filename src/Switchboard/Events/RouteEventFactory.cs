@@ -3,31 +3,47 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Primitives;
 using Switchboard.Configuration;
 using Switchboard.Connections;
+using Switchboard.Security;
 using Switchboard.Transport;
 
 namespace Switchboard.Events;
 
 /// <summary>Builds CONNECT, MESSAGE and DISCONNECT events the way API Gateway shapes them.</summary>
-internal sealed class RouteEventFactory(SwitchboardOptions options)
+internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts hosts)
 {
-    /// <summary>API Gateway does not pass these handshake headers to the <c>$connect</c> integration.</summary>
-    private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase) { "Connection", "Upgrade" };
+    private const string ForwardedFor = "X-Forwarded-For";
 
-    public string DomainNameFor(UpgradeRequest request) => options.DomainName ?? (request.Headers.Host.Count > 0 ? request.Headers.Host.ToString() : "localhost");
+    /// <summary>
+    /// API Gateway does not pass the handshake's hop headers to the <c>$connect</c> integration, and sets the
+    /// forwarding and trace headers itself: a client's own copies are merged into (X-Forwarded-For) or replaced by the
+    /// gateway's, so that every name appears once (strict JSON parsers reject duplicate keys, lenient ones keep the
+    /// last, which would be whichever the client chose).
+    /// </summary>
+    private static readonly HashSet<string> NotCopied = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Upgrade", "X-Amzn-Trace-Id", ForwardedFor, "X-Forwarded-Port", "X-Forwarded-Proto",
+    };
+
+    /// <summary>Never the client's Host header as such: see <see cref="AllowedHosts.DomainNameFor"/>.</summary>
+    public string DomainNameFor(UpgradeRequest request) => hosts.DomainNameFor(request.Headers.Host, request.LocalPort);
 
     public RouteEvent Connect(UpgradeRequest request, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
     {
         var headers = new List<KeyValuePair<string, StringValues>>(request.Headers.Count + 4);
         foreach (var header in request.Headers)
         {
-            if (!HopHeaders.Contains(header.Key) && !header.Key.StartsWith(':'))
+            if (!NotCopied.Contains(header.Key) && !header.Key.StartsWith(':'))
             {
                 headers.Add(header);
             }
         }
 
+        // As a proxy appends the address it received the request from to the list the client (or a proxy before it) sent.
+        var forwardedFor = request.Headers.TryGetValue(ForwardedFor, out var sent) && string.Join(", ", (IEnumerable<string?>)sent) is { Length: > 0 } list
+            ? $"{list}, {sourceIp}"
+            : sourceIp;
         headers.Add(new("X-Amzn-Trace-Id", NewTraceId(now)));
-        headers.Add(new("X-Forwarded-For", sourceIp));
+        headers.Add(new(ForwardedFor, forwardedFor));
         headers.Add(new("X-Forwarded-Port", request.LocalPort.ToString(CultureInfo.InvariantCulture)));
         headers.Add(new("X-Forwarded-Proto", request.Scheme));
 

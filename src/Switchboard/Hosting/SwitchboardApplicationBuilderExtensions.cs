@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Connections;
+using Switchboard.Security;
 
 namespace Switchboard.Hosting;
 
@@ -28,4 +31,16 @@ public static class SwitchboardApplicationBuilderExtensions
 
             return next(context);
         });
+
+    /// <summary>
+    /// Answers 400 to requests whose <c>Host</c> the gateway does not serve (DNS rebinding), for everything after it in
+    /// the pipeline: the same list, default and <c>AllowedHosts</c> key as the gateway's own endpoints, which check it
+    /// themselves. The executable calls it first so that its page and console are covered too. Not needed when the
+    /// application uses ASP.NET Core's host filtering with <c>AllowedHosts</c> set.
+    /// </summary>
+    public static IApplicationBuilder UseSwitchboardHostFiltering(this IApplicationBuilder app)
+    {
+        var hosts = app.ApplicationServices.GetRequiredService<AllowedHosts>();
+        return app.Use((context, next) => hosts.IsAllowed(context.Request.Headers.Host) ? next(context) : ConnectionHandler.RefuseHostAsync(context));
+    }
 }

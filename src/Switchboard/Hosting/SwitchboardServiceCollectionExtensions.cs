@@ -14,6 +14,7 @@ using Switchboard.Integrations.InProcess;
 using Switchboard.Management;
 using Switchboard.Registry;
 using Switchboard.Routing;
+using Switchboard.Security;
 
 namespace Switchboard.Hosting;
 
@@ -53,7 +54,8 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<LocalConnections>();
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton<IntegrationHttpClient>();
-        services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
+        services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
+        services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
         services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
         services.AddSingleton<RouteInvoker>();
         services.AddSingleton<ConnectionHandler>();

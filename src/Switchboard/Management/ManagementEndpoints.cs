@@ -5,6 +5,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,7 @@ using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
 using Switchboard.Registry;
+using Switchboard.Security;
 
 namespace Switchboard.Management;
 
@@ -27,15 +29,27 @@ internal sealed class ManagementEndpoints
     private const string ConnectionIdRouteValue = "connectionId";
     private const string RequestIdHeader = "x-amzn-RequestId";
 
+    /// <summary>A caller can repeat a refused call as fast as it likes; its warning is written at most this often.</summary>
+    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
+
     private readonly ConnectionManager _manager;
-    private readonly bool _allowRemote;
+    private readonly ManagementOptions _options;
+    private readonly AllowedHosts _hosts;
+    private readonly CrossSiteCheck _crossSite;
+    private readonly LogThrottle _remoteRefusals;
+    private readonly LogThrottle _crossSiteRefusals;
     private readonly ILogger _logger;
 
-    private ManagementEndpoints(ConnectionManager manager, bool allowRemote, ILogger logger)
+    private ManagementEndpoints(IServiceProvider services)
     {
-        _manager = manager;
-        _allowRemote = allowRemote;
-        _logger = logger;
+        _manager = services.GetRequiredService<ConnectionManager>();
+        _options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management;
+        _hosts = services.GetRequiredService<AllowedHosts>();
+        _crossSite = new CrossSiteCheck(_options.AllowedOrigins);
+        var time = services.GetRequiredService<TimeProvider>();
+        _remoteRefusals = new LogThrottle(time, RefusalLogInterval);
+        _crossSiteRefusals = new LogThrottle(time, RefusalLogInterval);
+        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>();
     }
 
     /// <summary>
@@ -44,11 +58,7 @@ internal sealed class ManagementEndpoints
     /// </summary>
     public static void Map(IEndpointRouteBuilder endpoints, string stage)
     {
-        var services = endpoints.ServiceProvider;
-        var api = new ManagementEndpoints(
-            services.GetRequiredService<ConnectionManager>(),
-            services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management.AllowRemote,
-            services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>());
+        var api = new ManagementEndpoints(endpoints.ServiceProvider);
         var group = endpoints.MapGroup("/" + stage);
         group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.PostToConnectionAsync));
         group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.GetConnectionAsync));
@@ -62,16 +72,39 @@ internal sealed class ManagementEndpoints
     }
 
     /// <summary>
-    /// What every management call goes through: its own request id, the caller check (loopback only unless
-    /// <c>AllowRemote</c>), and 503 when a clustered registry or backplane cannot be reached.
+    /// What every management call goes through: its own request id, the Host check (DNS rebinding), the caller checks
+    /// (loopback only unless <c>AllowRemote</c>; no page of another origin), and 503 when a clustered registry or
+    /// backplane cannot be reached.
     /// </summary>
     private RequestDelegate Allowed(Func<HttpContext, Task> endpoint) => async context =>
     {
         context.Response.Headers[RequestIdHeader] = ConnectionId.New();
-        var remote = context.Connection.RemoteIpAddress;
-        if (!_allowRemote && remote is not null && !IPAddress.IsLoopback(remote))
+        if (!_hosts.IsAllowed(context.Request.Headers.Host))
         {
-            Log.RemoteManagementRefused(_logger, remote.ToString());
+            await BadRequestAsync(context, "Invalid Host header").ConfigureAwait(false);
+            return;
+        }
+
+        var remote = context.Connection.RemoteIpAddress;
+        if (!_options.AllowRemote && remote is not null && !IPAddress.IsLoopback(remote))
+        {
+            if (_remoteRefusals.TryEnter(out var suppressed))
+            {
+                Log.RemoteManagementRefused(_logger, remote.ToString(), suppressed);
+            }
+
+            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null).ConfigureAwait(false);
+            return;
+        }
+
+        if (_crossSite.IsCrossSite(context.Request))
+        {
+            if (_crossSiteRefusals.TryEnter(out var suppressed))
+            {
+                var headers = context.Request.Headers;
+                Log.CrossSiteManagementRefused(_logger, headers.Origin.Count > 0 ? headers.Origin.ToString() : $"Sec-Fetch-Site: {headers["Sec-Fetch-Site"]}", suppressed);
+            }
+
             await WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null).ConfigureAwait(false);
             return;
         }
@@ -211,11 +244,26 @@ internal sealed class ManagementEndpoints
         return WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null);
     }
 
-    /// <summary>Ids arrive percent-decoded except <c>%2F</c>; anything not shaped like our ids is a 400, as on API Gateway.</summary>
+    /// <summary>
+    /// The id decoded exactly once, from the request target as sent: the route value is already decoded (except
+    /// <c>%2F</c>), so decoding it again would turn <c>%253D</c> into <c>=</c>. Anything not shaped like our ids is a
+    /// 400, as on API Gateway.
+    /// </summary>
     private static bool TryParseId(HttpContext context, out string id)
     {
-        var raw = (string)context.Request.RouteValues[ConnectionIdRouteValue]!;
-        id = raw.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(raw) : raw;
+        var decoded = (string)context.Request.RouteValues[ConnectionIdRouteValue]!;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (!decoded.Contains('%', StringComparison.Ordinal) || string.IsNullOrEmpty(target))
+        {
+            id = decoded;
+        }
+        else
+        {
+            // The id is the target's last segment: the route has nothing after it, and a '/' in it would be %2F.
+            var path = target.AsSpan(0, target.IndexOf('?', StringComparison.Ordinal) is var query and >= 0 ? query : target.Length);
+            id = Uri.UnescapeDataString(path[(path.LastIndexOf('/') + 1)..]);
+        }
+
         return ConnectionId.IsWellFormed(id);
     }
 

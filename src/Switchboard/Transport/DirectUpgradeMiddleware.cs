@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Switchboard.Configuration;
+using Switchboard.Security;
 
 namespace Switchboard.Transport;
 
@@ -29,6 +30,7 @@ internal sealed class DirectUpgradeMiddleware
     private readonly ConnectionDelegate _next;
     private readonly Connections.ConnectionHandler _handler;
     private readonly TimeProvider _time;
+    private readonly AllowedHosts _hosts;
     private readonly byte[] _requestLinePrefix;
     private readonly int _maxHeadBytes;
     private readonly TimeSpan _headTimeout;
@@ -41,6 +43,7 @@ internal sealed class DirectUpgradeMiddleware
         _next = next;
         _handler = services.GetRequiredService<Connections.ConnectionHandler>();
         _time = services.GetRequiredService<TimeProvider>();
+        _hosts = services.GetRequiredService<AllowedHosts>();
         var stage = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Stage;
         _requestLinePrefix = Encoding.ASCII.GetBytes($"GET /{stage}");
         var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
@@ -93,7 +96,8 @@ internal sealed class DirectUpgradeMiddleware
             {
                 case HandshakeHead.Complete:
                     var request = NewRequest(connection, headers!, queryString);
-                    if (WebSocketHandshake.Validate(request) is not null)
+                    // Host filtering and the rest of the application pipeline never see this path, so the Host is checked here.
+                    if (WebSocketHandshake.Validate(request) is not null || !_hosts.IsAllowed(request.Headers.Host))
                     {
                         // The endpoint answers a refused handshake with its reason.
                         input.AdvanceTo(buffer.Start);

@@ -58,8 +58,9 @@ export function browserSuite(name, body) {
   }
 }
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+/** `extraArgs` add Chromium switches, e.g. `--host-resolver-rules=MAP attacker.test 127.0.0.1`. */
+export function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /**

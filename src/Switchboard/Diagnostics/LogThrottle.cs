@@ -1,0 +1,32 @@
+namespace Switchboard.Diagnostics;
+
+/// <summary>
+/// At most one log line per interval for an event that a caller can repeat at will (a refused request), so that
+/// refusing a flood does not turn into a flood of warnings. The line that gets through reports how many were skipped.
+/// </summary>
+internal sealed class LogThrottle(TimeProvider time, TimeSpan interval)
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset _next = DateTimeOffset.MinValue;
+    private long _suppressed;
+
+    /// <summary>True when this occurrence is to be logged; <paramref name="suppressed"/> counts those skipped since the last one logged.</summary>
+    public bool TryEnter(out long suppressed)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (now < _next)
+            {
+                _suppressed++;
+                suppressed = 0;
+                return false;
+            }
+
+            _next = now + interval;
+            suppressed = _suppressed;
+            _suppressed = 0;
+            return true;
+        }
+    }
+}

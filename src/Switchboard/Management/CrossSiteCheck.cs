@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Switchboard.Management;
+
+/// <summary>
+/// Refuses management calls that a browser makes on behalf of a page from another origin. Such a page can send a
+/// POST or DELETE without a CORS preflight (<c>fetch(url, {mode: 'no-cors', body})</c>): it cannot read the answer, but
+/// the message is delivered. Browsers mark those requests with <c>Origin</c> and <c>Sec-Fetch-Site</c>; AWS SDKs, curl
+/// and the CLI send neither and are not affected.
+/// </summary>
+internal sealed class CrossSiteCheck(IEnumerable<string> allowedOrigins)
+{
+    private readonly HashSet<string> _allowedOrigins = new(allowedOrigins.Select(origin => origin.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// True when an <c>Origin</c> is present and is neither this gateway's own (scheme and Host of the request) nor a
+    /// configured one; without <c>Origin</c>, when <c>Sec-Fetch-Site</c> says another site or origin sent it. Another
+    /// port of the same host is <c>same-site</c>, not <c>same-origin</c>, and is refused too.
+    /// </summary>
+    public bool IsCrossSite(HttpRequest request)
+    {
+        var origin = request.Headers.Origin;
+        if (origin.Count > 0)
+        {
+            var value = origin.ToString();
+            return !(_allowedOrigins.Contains(value) || IsOwnOrigin(value, request));
+        }
+
+        var site = request.Headers["Sec-Fetch-Site"];
+        return site.Count > 0 && site != "same-origin" && site != "none";
+    }
+
+    private static bool IsOwnOrigin(string origin, HttpRequest request)
+    {
+        var scheme = request.Scheme;
+        var host = request.Host.Value ?? "";
+        return origin.Length == scheme.Length + 3 + host.Length
+            && origin.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            && origin.AsSpan(scheme.Length).StartsWith("://", StringComparison.Ordinal)
+            && origin.EndsWith(host, StringComparison.OrdinalIgnoreCase);
+    }
+}
