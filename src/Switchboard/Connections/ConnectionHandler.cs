@@ -30,9 +30,16 @@ internal sealed class ConnectionHandler(
     TimeProvider time,
     SwitchboardMetrics metrics,
     IHostApplicationLifetime lifetime,
+    ConnectionBudget budget,
     ILogger<ConnectionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
+
+    /// <summary>Handshakes admitted and not yet released: open connections plus those running <c>$connect</c>.</summary>
+    private int _admitted;
+
+    /// <summary>When the connection limit was last logged (<see cref="TimeProvider.GetTimestamp"/>): once a minute at most, not per refusal.</summary>
+    private long _limitLoggedAt = long.MinValue;
     private readonly FormattedAddress?[] _recentAddresses = new FormattedAddress?[64];
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
@@ -150,6 +157,13 @@ internal sealed class ConnectionHandler(
             return null;
         }
 
+        // Before anything else, so that a refused handshake costs no registry write and no integration call.
+        if (!TryAdmit())
+        {
+            await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            return null;
+        }
+
         var request = upgrade.Request;
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
@@ -164,6 +178,7 @@ internal sealed class ConnectionHandler(
         }
         catch (RegistryUnavailableException exception)
         {
+            ReleaseAdmission();
             Log.RegistryUnavailableOnConnect(logger, exception);
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
@@ -215,6 +230,7 @@ internal sealed class ConnectionHandler(
             if (!opened)
             {
                 // $connect refused or failed, or the handshake never completed: the id was never usable.
+                ReleaseAdmission();
                 await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
             }
         }
@@ -242,8 +258,31 @@ internal sealed class ConnectionHandler(
         finally
         {
             local.Remove(connection);
+            ReleaseAdmission();
         }
     }
+
+    /// <summary>Counts a handshake against <see cref="ConnectionBudget.MaxConnections"/>; false (and a warning once) when the node is full.</summary>
+    private bool TryAdmit()
+    {
+        if (Interlocked.Increment(ref _admitted) <= budget.MaxConnections)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _admitted);
+        var now = time.GetTimestamp();
+        var last = Volatile.Read(ref _limitLoggedAt);
+        if ((last == long.MinValue || time.GetElapsedTime(last, now) >= TimeSpan.FromMinutes(1))
+            && Interlocked.CompareExchange(ref _limitLoggedAt, now, last) == last)
+        {
+            Log.ConnectionLimitReached(logger, budget.MaxConnections);
+        }
+
+        return false;
+    }
+
+    private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
 
     /// <summary>
     /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was

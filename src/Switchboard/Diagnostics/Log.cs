@@ -49,4 +49,13 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Warning, "Management {Method} answered 503: the connection registry or backplane is unavailable")]
     public static partial void RegistryUnavailableOnManagement(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(30, LogLevel.Warning, "Connection limit reached: {MaxConnections} connection(s) open on this node; new handshakes are answered 503 until one closes (Switchboard:Limits:MaxConnections; logged once a minute at most)")]
+    public static partial void ConnectionLimitReached(ILogger logger, int maxConnections);
+
+    [LoggerMessage(31, LogLevel.Information, "Connections: at most {MaxConnections} WebSocket(s) and {OtherSockets} other socket(s) at once, {Source}")]
+    public static partial void ConnectionBudget(ILogger logger, int maxConnections, int otherSockets, string source);
+
+    [LoggerMessage(32, LogLevel.Warning, "Switchboard:Limits:MaxConnections ({MaxConnections}) needs {Missing} more open file(s) than the limit of {OpenFileLimit} allows: the process may abort when it is reached")]
+    public static partial void ConnectionBudgetOvercommitted(ILogger logger, int maxConnections, long missing, long openFileLimit);
 }
