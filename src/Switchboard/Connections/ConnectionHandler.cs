@@ -87,7 +87,7 @@ internal sealed class ConnectionHandler(
 
         var (connection, input, domainName) = opened;
         var inFlight = new InFlightMessages(_limits.MaxInFlightMessagesPerConnection);
-        var frames = new WebSocketFrameReader(input, _limits.MaxFrameBytes, _limits.MaxMessageBytes);
+        var frames = new WebSocketFrameReader(input, _limits.MaxFrameBytes, _limits.MaxMessageBytes, _limits.MaxFramesPerMessage);
         var aborted = upgrade.ReadAborted;
         (int Code, string Reason)? ended = null;
         // GatewayConnection.Abort aborts the transport, which ends a pending read.
