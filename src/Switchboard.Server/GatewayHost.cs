@@ -20,18 +20,29 @@ internal static class GatewayHost
     /// <summary>The definition used when none is named: the demo API next to the executable.</summary>
     public const string DefaultDefinition = "demo-api.json";
 
+    /// <summary>
+    /// True while <see cref="RunAsync"/> starts the application: the host's "Hosting failed to start" error, with its
+    /// stack trace, is then left out, because RunAsync reports the same exception itself (in one line when it can).
+    /// </summary>
+    private static volatile bool s_starting;
+
     public static async Task<int> RunAsync(string[] args)
     {
-        WebApplication app;
+        WebApplication? app = null;
+        s_starting = true;
         try
         {
             app = Build(args);
             await app.StartAsync().ConfigureAwait(false);
         }
-        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, out var description))
+        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, app?.Configuration["urls"], out var description))
         {
             await Console.Error.WriteLineAsync(description).ConfigureAwait(false);
             return 2;
+        }
+        finally
+        {
+            s_starting = false;
         }
 
         await app.WaitForShutdownAsync().ConfigureAwait(false);
@@ -49,6 +60,7 @@ internal static class GatewayHost
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "web"),
         });
         AddDefinition(builder.Configuration, args);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level < LogLevel.Error || !s_starting);
         builder.Services.AddSwitchboardServer(builder.Configuration);
 
         var app = builder.Build();
@@ -93,7 +105,7 @@ internal static class GatewayHost
             throw new FileNotFoundException($"The API definition file {Path.GetFullPath(path)} does not exist.", path);
         }
 
-        configuration.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
+        ConfigurationError.AddDefinitionFile(configuration, Path.GetFullPath(path));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args.Where(arg => !arg.StartsWith("--definition", StringComparison.Ordinal)).ToArray());
     }
