@@ -94,7 +94,7 @@ internal sealed class HotPathOperations : IDisposable
         };
         _eventWriter = new Utf8JsonWriter(_eventBuffer, ProxyEventWriter.WriterOptions);
         Encoding.ASCII.GetBytes(new string('x', _payload.Length), _payload);
-        _frameReader = new WebSocketFrameReader(_pipe.Reader, 32 * 1024, 128 * 1024);
+        _frameReader = new WebSocketFrameReader(_pipe.Reader, 32 * 1024, 128 * 1024, 1024);
         _maskedFrame = Masked(0x81, _payload);
         _maskedFragments = [Masked(0x01, _payload.AsSpan(0, 40)), Masked(0x00, _payload.AsSpan(40, 40)), Masked(0x80, _payload.AsSpan(80))];
         _metrics = new SwitchboardMetrics(_meters);

@@ -1,11 +1,16 @@
+using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 
 namespace Switchboard.Server;
 
-/// <summary>Turns startup failures caused by configuration into a readable list instead of a stack trace.</summary>
+/// <summary>Turns startup failures caused by configuration or the environment into a readable line or list instead of a stack trace.</summary>
 internal static class ConfigurationError
 {
-    public static bool TryDescribe(Exception exception, out string description)
+    /// <param name="exception">What startup threw.</param>
+    /// <param name="listenAddresses">The addresses the server was to listen on, named when binding one of them failed.</param>
+    /// <param name="description">The text for stderr.</param>
+    public static bool TryDescribe(Exception exception, string? listenAddresses, out string description)
     {
         switch (exception)
         {
@@ -13,7 +18,15 @@ internal static class ConfigurationError
                 description = "Switchboard cannot start: the configuration has errors:" + Environment.NewLine
                     + string.Join(Environment.NewLine, validation.Failures.Select(failure => "  " + failure));
                 return true;
-            case InvalidOperationException { InnerException: IOException } or FileNotFoundException:
+            case IOException { Message: var bind } when bind.StartsWith("Failed to bind to address", StringComparison.Ordinal):
+                // Kestrel's own message names the address and, for a busy port, the reason.
+                description = "Switchboard cannot start: " + bind;
+                return true;
+            case SocketException socket:
+                // Other bind failures (an address this host does not have, a privileged port) surface unwrapped.
+                description = $"Switchboard cannot start: failed to listen on {listenAddresses ?? "the configured address"}: {socket.Message}.";
+                return true;
+            case InvalidOperationException { InnerException: IOException or UnauthorizedAccessException } or FileNotFoundException:
                 description = "Switchboard cannot start: " + exception.Message;
                 return true;
             case InvalidOperationException { Message: var bindMessage } when bindMessage.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
@@ -22,12 +35,56 @@ internal static class ConfigurationError
             case Switchboard.Registry.RegistryUnavailableException:
                 description = "Switchboard cannot start: " + exception.Message;
                 return true;
-            case System.IO.InvalidDataException or System.Text.Json.JsonException:
-                description = "Switchboard cannot start: the definition file is not valid JSON: " + exception.Message;
+            case InvalidDataException or JsonException:
+                description = "Switchboard cannot start: " + exception.Message;
                 return true;
             default:
                 description = "";
                 return false;
         }
+    }
+
+    /// <summary>
+    /// Adds the JSON definition file at <paramref name="path"/> (loaded at once). A syntax error is reported with the
+    /// parser's line and column, which the configuration provider's own message leaves out.
+    /// </summary>
+    public static void AddDefinitionFile(IConfigurationBuilder configuration, string path)
+    {
+        try
+        {
+            configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+        }
+        catch (InvalidDataException exception) when (FindJsonError(exception) is { } json)
+        {
+            throw new InvalidDataException($"the definition file {path} is not valid JSON: {Describe(json)}", exception);
+        }
+    }
+
+    private static JsonException? FindJsonError(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is JsonException json)
+            {
+                return json;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>"line 3, column 7: 'x' is an invalid start of a value." (1-based; the parser counts from 0 and appends its own positions).</summary>
+    private static string Describe(JsonException json)
+    {
+        var reason = json.Message;
+        var positions = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (positions >= 0)
+        {
+            reason = reason[..positions];
+        }
+
+        return json.LineNumber is { } line && json.BytePositionInLine is { } column
+            ? $"line {line + 1}, column {column + 1}: {reason}"
+            : reason;
     }
 }

@@ -28,18 +28,29 @@ internal static class GatewayHost
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; " +
         "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// True while <see cref="RunAsync"/> starts the application: the host's "Hosting failed to start" error, with its
+    /// stack trace, is then left out, because RunAsync reports the same exception itself (in one line when it can).
+    /// </summary>
+    private static volatile bool s_starting;
+
     public static async Task<int> RunAsync(string[] args)
     {
-        WebApplication app;
+        WebApplication? app = null;
+        s_starting = true;
         try
         {
             app = Build(args);
             await app.StartAsync().ConfigureAwait(false);
         }
-        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, out var description))
+        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, app?.Configuration["urls"], out var description))
         {
             await Console.Error.WriteLineAsync(description).ConfigureAwait(false);
             return 2;
+        }
+        finally
+        {
+            s_starting = false;
         }
 
         await app.WaitForShutdownAsync().ConfigureAwait(false);
@@ -57,6 +68,7 @@ internal static class GatewayHost
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "web"),
         });
         AddDefinition(builder.Configuration, args);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level < LogLevel.Error || !s_starting);
         builder.Services.AddSwitchboardServer(builder.Configuration);
 
         var app = builder.Build();
@@ -110,7 +122,7 @@ internal static class GatewayHost
             throw new FileNotFoundException($"The API definition file {Path.GetFullPath(path)} does not exist.", path);
         }
 
-        configuration.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
+        ConfigurationError.AddDefinitionFile(configuration, Path.GetFullPath(path));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args.Where(arg => !arg.StartsWith("--definition", StringComparison.Ordinal)).ToArray());
     }

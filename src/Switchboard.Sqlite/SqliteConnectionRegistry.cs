@@ -53,18 +53,7 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        try
-        {
-            _lockFile = new FileStream(_path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException exception)
-        {
-            throw new InvalidOperationException(
-                $"The registry file {_path} is in use by another Switchboard process (lock file {_path}.lock). " +
-                "Give each node its own Switchboard:Registry:Path, or use a clustered registry.", exception);
-        }
-
+        _lockFile = OpenLockFile();
         _writer = new SqliteConnection(_connectionString);
         await _writer.OpenAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(_writer, """
@@ -95,6 +84,56 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
 
         _writerLoop = Task.Run(WriterLoopAsync, CancellationToken.None);
     }
+
+    /// <summary>
+    /// Takes the lock file that proves this process owns the registry file. Each failure names its real cause:
+    /// a missing directory is not created (a typo in the path would otherwise start an empty registry somewhere
+    /// unexpected), and only a lock held by another process is reported as one.
+    /// </summary>
+    private FileStream OpenLockFile()
+    {
+        const string Key = "Switchboard:Registry:Path";
+        var lockPath = _path + ".lock";
+        var directory = Path.GetDirectoryName(_path)!;
+        if (!Directory.Exists(directory))
+        {
+            throw new InvalidOperationException(
+                $"{Key}: the directory {directory} of the registry file {_path} does not exist; create it or choose another path.",
+                new DirectoryNotFoundException(directory));
+        }
+
+        foreach (var path in new[] { _path, lockPath })
+        {
+            if (Directory.Exists(path))
+            {
+                throw new InvalidOperationException($"{Key}: {path} is a directory; the registry needs a file there.", new IOException(path));
+            }
+        }
+
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException exception) when (IsLockHeld(exception))
+        {
+            throw new InvalidOperationException(
+                $"The registry file {_path} is in use by another Switchboard process (lock file {lockPath}). " +
+                $"Give each node its own {Key}, or use a clustered registry.", exception);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Permission denied, a read-only file system, a full disk: the runtime's message says which.
+            throw new InvalidOperationException($"{Key}: cannot create the lock file {lockPath}: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>
+    /// True when the lock file exists but another process holds its lock: a sharing violation on Windows,
+    /// EWOULDBLOCK from flock on Linux (11) and macOS (35), which .NET reports as the exception's HResult.
+    /// </summary>
+    private static bool IsLockHeld(IOException exception) =>
+        exception.GetType() == typeof(IOException)
+        && exception.HResult is unchecked((int)0x80070020) or 11 or 35;
 
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -145,6 +145,16 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task JsonSyntaxError_IsReportedWithTheParsersLineAndColumn()
+    {
+        var file = Write("trailing-comma.json", "{\n  \"Switchboard\": {\n    \"Stage\": \"dev\",,\n  }\n}\n");
+
+        var (exitCode, output) = await RunServerAsync(["--definition", file]);
+
+        StartupFailureTests.AssertOneLineFailure(exitCode, output, $"the definition file {file} is not valid JSON: line 3, column 20: ");
+    }
+
+    [Fact]
     public async Task MissingDefinitionFile_StopsStartup_NamingTheFile()
     {
         var file = Path.Combine(_directory.Path, "nowhere.json");

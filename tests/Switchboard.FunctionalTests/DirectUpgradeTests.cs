@@ -191,6 +191,22 @@ public sealed class DirectUpgradeTests
         Assert.Equal(1, StageRequests);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HandshakeOverHttp10_IsAnswered426_NotUpgraded(bool directUpgrade)
+    {
+        await using var gateway = await StartAsync(directUpgrade);
+        await using var client = await RawWebSocketClient.OpenAsync(gateway.WebSocketUri);
+        var request = Encoding.ASCII.GetString(RawWebSocketClient.HandshakeRequest(gateway.WebSocketUri)).Replace(" HTTP/1.1\r\n", " HTTP/1.0\r\n", StringComparison.Ordinal);
+
+        await client.SendRawAsync(Encoding.ASCII.GetBytes(request));
+
+        // RFC 6455 4.1: the opening handshake is an HTTP/1.1 request (or higher).
+        Assert.Equal(426, await client.ReadResponseHeadAsync());
+        Assert.Equal(1, StageRequests);
+    }
+
     [Fact]
     public async Task ManagementCallsOnTheSamePort_AreAnsweredByTheHttpPipeline()
     {

@@ -93,6 +93,28 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task ThousandsOfEmptyContinuations_CloseWith1009_AtMaxFramesPerMessage()
+    {
+        await using var gateway = await StartAsync();
+        await using var client = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri);
+
+        // Within every byte limit: one byte of text followed by 5,000 empty continuation frames, in one write.
+        var empty = RawWebSocketClient.EncodeFrame(RawWebSocketClient.Continuation, [], fin: false);
+        var flood = new List<byte>(RawWebSocketClient.EncodeFrame(RawWebSocketClient.Text, "x"u8, fin: false));
+        for (var i = 0; i < 5_000; i++)
+        {
+            flood.AddRange(empty);
+        }
+
+        await client.SendRawAsync(flood.ToArray());
+
+        var close = await client.ReceiveCloseAsync();
+        Assert.Equal(1009, close.CloseCode);
+        Assert.Equal("Message exceeds 1024 frames", close.CloseReason);
+        Assert.Equal(1009, (await _handler.NextEventAsync("$disconnect")).DisconnectStatusCode);
+    }
+
+    [Fact]
     public async Task FragmentedMessageWithinLimits_IsRoutedAsOneMessage()
     {
         await using var gateway = await StartAsync();

@@ -24,6 +24,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>True once the process has ended (for example aborted).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code, once <see cref="HasExited"/>; 134 is an abort (SIGABRT).</summary>
+    public int ExitCode => _process.ExitCode;
+
     public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
 
     public string Output
@@ -40,11 +46,14 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The server's entry assembly, built next to the tests (the test project references it).</summary>
     public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "Switchboard.Server.dll");
 
-    /// <summary>Starts the server and waits until it listens. <paramref name="arguments"/> are passed through.</summary>
-    public static async Task<ServerProcess> StartAsync(string workingDirectory, IEnumerable<string> arguments, int? port = null, IDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the server and waits until it listens. <paramref name="arguments"/> are passed through;
+    /// <paramref name="openFileLimit"/> runs it under <c>ulimit -n</c> (soft and hard limit).
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string workingDirectory, IEnumerable<string> arguments, int? port = null, IDictionary<string, string>? environment = null, int? openFileLimit = null)
     {
         port ??= FreePort();
-        var start = StartInfo(workingDirectory, ["--urls", $"http://127.0.0.1:{port}", .. arguments], environment);
+        var start = StartInfo(workingDirectory, ["--urls", $"http://127.0.0.1:{port}", .. arguments], environment, openFileLimit);
         start.Environment.TryAdd("Logging__LogLevel__Default", "Information");
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -69,6 +78,20 @@ public sealed class ServerProcess : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to end; true when it has.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>SIGKILL: the process dies without any cleanup, as in a crash.</summary>
     public async Task KillAsync()
     {
@@ -88,15 +111,23 @@ public sealed class ServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    private static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string>? environment)
+    private static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string>? environment, int? openFileLimit = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(openFileLimit is null ? "dotnet" : "bash")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (openFileLimit is { } limit)
+        {
+            // exec: the process id stays the server's, so kill and SIGTERM reach it.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"ulimit -n {limit} && exec dotnet \"$@\"");
+            start.ArgumentList.Add("bash");
+        }
+
         start.ArgumentList.Add(ServerAssembly);
         foreach (var argument in arguments)
         {

@@ -17,7 +17,7 @@ internal static class ConfigCommands
         try
         {
             var configuration = new ConfigurationManager();
-            configuration.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+            ConfigurationError.AddDefinitionFile(configuration, file.FullName);
             var services = new ServiceCollection();
             services.AddLogging();
             services.AddSwitchboardServer(configuration);
@@ -26,7 +26,7 @@ internal static class ConfigCommands
             output.WriteLine($"{file.FullName}: OK — stage '{options.Stage}', {options.Routes.Count} route(s), registry {options.Registry.Provider}.");
             return 0;
         }
-        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, out var description))
+        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, listenAddresses: null, out var description))
         {
             error.WriteLine($"{file.FullName}:");
             error.WriteLine(description.Replace("Switchboard cannot start: ", "", StringComparison.Ordinal));

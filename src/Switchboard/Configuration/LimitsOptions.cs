@@ -9,8 +9,30 @@ public sealed class LimitsOptions
     /// <summary>Largest single frame a client may send, in bytes (API Gateway: 32 KB). Larger closes the connection with 1009.</summary>
     public int MaxFrameBytes { get; set; } = 32 * 1024;
 
+    /// <summary>
+    /// Frames one message may be split into (its first frame and continuations). More closes the connection with 1009:
+    /// without a bound, a client can keep one message open with millions of empty continuation frames. The default
+    /// carries a message of <see cref="MaxMessageBytes"/> in frames of 128 bytes; browsers send every message in one frame.
+    /// </summary>
+    public int MaxFramesPerMessage { get; set; } = 1024;
+
     /// <summary>Largest <c>PostToConnection</c> / broadcast payload, in bytes (API Gateway: 131072). Larger answers 413.</summary>
     public int MaxPostBytes { get; set; } = 128 * 1024;
+
+    /// <summary>
+    /// WebSocket connections this node holds at most; further handshakes are answered 503. 0 (the default) derives it
+    /// from the process's open-file limit (<c>ulimit -n</c>), keeping room for the process's own files, HTTP
+    /// integrations and management calls (see docs/security.md); no limit where there is none (Windows). Kestrel then
+    /// accepts at most this many sockets plus a 1/32 share (at least 32) for other requests.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>
+    /// Connections the HTTP integration client opens to one backend server (scheme, host and port) at most; further
+    /// integration calls wait for one of them (within the route's timeout). Each is an open file kept out of
+    /// <see cref="MaxConnections"/>.
+    /// </summary>
+    public int MaxIntegrationConnectionsPerBackend { get; set; } = 128;
 
     /// <summary>A connection with no data frame in either direction for this long is closed with 1001 (API Gateway: 10 minutes).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Connections;
 using Microsoft.Extensions.Options;
 using Switchboard.Integrations.InProcess;
 using Switchboard.Routing;
@@ -24,7 +25,11 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
     }
 
     /// <summary>Every problem in <paramref name="options"/>; empty when it is valid.</summary>
-    public static List<string> Collect(SwitchboardOptions options, IServiceProviderIsKeyedService? handlers)
+    public static List<string> Collect(SwitchboardOptions options, IServiceProviderIsKeyedService? handlers) =>
+        Collect(options, handlers, OpenFileLimit.Current());
+
+    /// <summary>Every problem in <paramref name="options"/> for a process with <paramref name="openFileLimit"/> open files (null: no limit).</summary>
+    public static List<string> Collect(SwitchboardOptions options, IServiceProviderIsKeyedService? handlers, long? openFileLimit)
     {
         var errors = new List<string>();
         void Error(string key, string message) => errors.Add($"{Root}:{key}: {message}");
@@ -51,6 +56,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
 
         ValidateLimits(options.Limits, Error);
+        ValidateBudget(options, openFileLimit, Error);
 
         if (!Providers.Contains(options.Registry.Provider, StringComparer.OrdinalIgnoreCase))
         {
@@ -163,6 +169,20 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
     }
 
+    private static void ValidateBudget(SwitchboardOptions options, long? openFileLimit, Action<string, string> error)
+    {
+        if (options.Limits.MaxConnections != 0 || options.Limits.MaxIntegrationConnectionsPerBackend <= 0)
+        {
+            return;
+        }
+
+        var budget = ConnectionBudget.For(options, openFileLimit);
+        if (budget.IsLimited && budget.MaxConnections < 1)
+        {
+            error("Limits:MaxConnections", $"the open-file limit ({openFileLimit}) leaves no room for connections after {ConnectionBudget.ReservedFiles} files for the process and {budget.IntegrationFiles} for HTTP integrations; raise it (ulimit -n) or lower Limits:MaxIntegrationConnectionsPerBackend");
+        }
+    }
+
     private static void ValidateLimits(LimitsOptions limits, Action<string, string> error)
     {
         void Positive(string name, long value)
@@ -187,6 +207,12 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         Positive(nameof(limits.MaxQueuedMessagesPerConnection), limits.MaxQueuedMessagesPerConnection);
         Positive(nameof(limits.MaxQueuedBytesPerConnection), limits.MaxQueuedBytesPerConnection);
         Positive(nameof(limits.MaxInFlightMessagesPerConnection), limits.MaxInFlightMessagesPerConnection);
+        Positive(nameof(limits.MaxFramesPerMessage), limits.MaxFramesPerMessage);
+        Positive(nameof(limits.MaxIntegrationConnectionsPerBackend), limits.MaxIntegrationConnectionsPerBackend);
+        if (limits.MaxConnections < 0)
+        {
+            error("Limits:MaxConnections", $"must be zero (derived from the open-file limit) or positive (got {limits.MaxConnections})");
+        }
         PositiveTime(nameof(limits.IdleTimeout), limits.IdleTimeout);
         PositiveTime(nameof(limits.MaxConnectionDuration), limits.MaxConnectionDuration);
         PositiveTime(nameof(limits.CloseTimeout), limits.CloseTimeout);

@@ -32,10 +32,17 @@ internal sealed class ConnectionHandler(
     SwitchboardMetrics metrics,
     IHostApplicationLifetime lifetime,
     AllowedHosts hosts,
+    ConnectionBudget budget,
     ILogger<ConnectionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
     private readonly ConnectionSettings _settings = new(options.Value.Limits, time, metrics);
+
+    /// <summary>Handshakes admitted and not yet released: open connections plus those running <c>$connect</c>.</summary>
+    private int _admitted;
+
+    /// <summary>The connection limit is logged once a minute at most, not per refusal.</summary>
+    private readonly LogThrottle _limitLog = new(time, TimeSpan.FromMinutes(1));
     private readonly FormattedAddress?[] _recentAddresses = new FormattedAddress?[64];
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
@@ -98,7 +105,7 @@ internal sealed class ConnectionHandler(
 
         var (connection, input, domainName) = opened;
         var inFlight = new InFlightMessages(_limits.MaxInFlightMessagesPerConnection);
-        var frames = new WebSocketFrameReader(input, _limits.MaxFrameBytes, _limits.MaxMessageBytes);
+        var frames = new WebSocketFrameReader(input, _limits.MaxFrameBytes, _limits.MaxMessageBytes, _limits.MaxFramesPerMessage);
         var aborted = upgrade.ReadAborted;
         (int Code, string Reason)? ended = null;
         // GatewayConnection.Abort aborts the transport, which ends a pending read.
@@ -168,6 +175,13 @@ internal sealed class ConnectionHandler(
             return null;
         }
 
+        // Before anything else, so that a refused handshake costs no registry write and no integration call.
+        if (!TryAdmit())
+        {
+            await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            return null;
+        }
+
         var request = upgrade.Request;
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
@@ -182,6 +196,7 @@ internal sealed class ConnectionHandler(
         }
         catch (RegistryUnavailableException exception)
         {
+            ReleaseAdmission();
             Log.RegistryUnavailableOnConnect(logger, exception);
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
@@ -233,6 +248,7 @@ internal sealed class ConnectionHandler(
             if (!opened)
             {
                 // $connect refused or failed, or the handshake never completed: the id was never usable.
+                ReleaseAdmission();
                 await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
             }
         }
@@ -260,8 +276,28 @@ internal sealed class ConnectionHandler(
         finally
         {
             local.Remove(connection);
+            ReleaseAdmission();
         }
     }
+
+    /// <summary>Counts a handshake against <see cref="ConnectionBudget.MaxConnections"/>; false (and a warning once) when the node is full.</summary>
+    private bool TryAdmit()
+    {
+        if (Interlocked.Increment(ref _admitted) <= budget.MaxConnections)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _admitted);
+        if (_limitLog.TryEnter(out var suppressed))
+        {
+            Log.ConnectionLimitReached(logger, budget.MaxConnections, suppressed);
+        }
+
+        return false;
+    }
+
+    private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
 
     /// <summary>
     /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was

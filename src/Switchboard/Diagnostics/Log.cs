@@ -52,4 +52,13 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Warning, "Management call from a page of another origin ({Origin}) refused (list it in Switchboard:Management:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
     public static partial void CrossSiteManagementRefused(ILogger logger, string origin, long suppressed);
+
+    [LoggerMessage(30, LogLevel.Warning, "Connection limit reached: {MaxConnections} connection(s) open on this node; new handshakes are answered 503 until one closes (Switchboard:Limits:MaxConnections); {Suppressed} more refused since the previous warning")]
+    public static partial void ConnectionLimitReached(ILogger logger, int maxConnections, long suppressed);
+
+    [LoggerMessage(31, LogLevel.Information, "Connections: at most {MaxConnections} WebSocket(s) and {OtherSockets} other socket(s) at once, {Source}")]
+    public static partial void ConnectionBudget(ILogger logger, int maxConnections, int otherSockets, string source);
+
+    [LoggerMessage(32, LogLevel.Warning, "Switchboard:Limits:MaxConnections ({MaxConnections}) needs {Missing} more open file(s) than the limit of {OpenFileLimit} allows: the process may abort when it is reached")]
+    public static partial void ConnectionBudgetOvercommitted(ILogger logger, int maxConnections, long missing, long openFileLimit);
 }

@@ -28,6 +28,24 @@ public static class SwitchboardEndpointRouteBuilderExtensions
 
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SwitchboardEndpointRouteBuilderExtensions));
         Log.Started(logger, options.Stage, services.GetRequiredService<RouteTable>().Count);
+        LogBudget(logger, services.GetRequiredService<ConnectionBudget>());
         return endpoints;
+    }
+
+    private static void LogBudget(ILogger logger, ConnectionBudget budget)
+    {
+        if (!budget.IsLimited)
+        {
+            return;
+        }
+
+        var source = budget.Derived
+            ? $"derived from the open-file limit of {budget.OpenFileLimit} ({ConnectionBudget.ReservedFiles} kept for the process, {budget.IntegrationFiles} for HTTP integrations)"
+            : "set by Switchboard:Limits:MaxConnections";
+        Log.ConnectionBudget(logger, budget.MaxConnections, budget.OtherSockets, source);
+        if (budget.Overcommitted > 0)
+        {
+            Log.ConnectionBudgetOvercommitted(logger, budget.MaxConnections, budget.Overcommitted, budget.OpenFileLimit!.Value);
+        }
     }
 }

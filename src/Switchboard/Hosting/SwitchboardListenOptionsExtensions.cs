@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
+using Switchboard.Connections;
 using Switchboard.Transport;
 
 namespace Switchboard.Hosting;
@@ -33,4 +34,24 @@ internal sealed class DirectUpgradeKestrelSetup(IOptions<SwitchboardOptions> opt
                 listen.UseSwitchboardDirectUpgrade();
             }
         });
+}
+
+/// <summary>
+/// Caps the sockets Kestrel accepts at the node's <see cref="ConnectionBudget"/>, unless the application set its own
+/// limit: a client that opens sockets and never sends a handshake must not take the process to its open-file limit.
+/// </summary>
+/// <remarks>
+/// Kestrel stops counting a connection once it is upgraded through its HTTP layer, so with handshakes through the
+/// HTTP pipeline the cap covers only the other sockets (the gateway's own count bounds the WebSockets); direct upgrades
+/// never leave Kestrel's count, so there the cap covers both.
+/// </remarks>
+internal sealed class ConnectionBudgetKestrelSetup(IOptions<SwitchboardOptions> options, ConnectionBudget budget) : IConfigureOptions<KestrelServerOptions>
+{
+    public void Configure(KestrelServerOptions kestrel)
+    {
+        if (budget.IsLimited && kestrel.Limits.MaxConcurrentConnections is null)
+        {
+            kestrel.Limits.MaxConcurrentConnections = options.Value.Transport.DirectUpgrade ? budget.MaxSockets : budget.OtherSockets;
+        }
+    }
 }

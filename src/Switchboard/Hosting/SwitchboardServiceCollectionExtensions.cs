@@ -52,6 +52,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<IBackplane, LocalBackplane>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<LocalConnections>();
+        services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton<IntegrationHttpClient>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
@@ -68,6 +69,7 @@ public static class SwitchboardServiceCollectionExtensions
             provider.GetRequiredService<IOptions<SwitchboardOptions>>()));
         services.AddHostedService<ConnectionLifetimeMonitor>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, DirectUpgradeKestrelSetup>();
+        services.AddTransient<IConfigureOptions<KestrelServerOptions>, ConnectionBudgetKestrelSetup>();
         return services;
     }
 

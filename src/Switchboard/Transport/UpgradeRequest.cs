@@ -31,7 +31,9 @@ internal sealed class UpgradeRequest
         Method = context.Request.Method,
         Headers = context.Request.Headers,
         Query = context.Request.Query,
-        IsUpgradable = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() is { IsUpgradableRequest: true },
+        // Kestrel offers the upgrade to HTTP/1.0 requests too; RFC 6455 requires HTTP/1.1.
+        IsUpgradable = HttpProtocol.IsHttp11(context.Request.Protocol)
+            && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() is { IsUpgradableRequest: true },
         RemoteIpAddress = context.Connection.RemoteIpAddress,
         LocalPort = context.Connection.LocalPort,
         Scheme = context.Request.Scheme,

@@ -9,16 +9,18 @@ namespace Switchboard.Transport;
 /// <summary>
 /// Reads client frames from a <see cref="PipeReader"/> and enforces RFC 6455 and the gateway's limits:
 /// masking, reserved bits, opcodes, control-frame rules, fragmentation order, frame and message size
-/// (1009), binary frames (1003, as API Gateway), UTF-8 of text messages and close reasons (1007).
+/// (1009), frames per message (1009), binary frames (1003, as API Gateway), UTF-8 of text messages and close
+/// reasons (1007).
 /// </summary>
 /// <remarks>
 /// A frame is parsed only once it is wholly buffered, which the frame limit bounds. Idle connections hold
 /// no buffer when the pipe was created with zero-byte reads. Not thread-safe: one reader loop per connection.
 /// </remarks>
-internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes, int maxMessageBytes)
+internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes, int maxMessageBytes, int maxFramesPerMessage)
 {
     private byte[]? _fragments;
     private int _fragmentsLength;
+    private int _fragmentCount;
     private bool _inMessage;
 
     /// <summary>Reads the next frame (or the end of the stream, or a protocol violation).</summary>
@@ -156,6 +158,13 @@ internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes,
             {
                 return Violation(out frame, CloseCodes.MessageTooBig, $"Message exceeds {maxMessageBytes} bytes");
             }
+
+            // Empty continuations pass the byte limits: without a count, one message could last forever, at a
+            // parse per frame. 1009 because the message is too big to process, counted in frames (RFC 6455 7.4.1).
+            if ((_inMessage || !fin) && _fragmentCount >= maxFramesPerMessage)
+            {
+                return Violation(out frame, CloseCodes.MessageTooBig, $"Message exceeds {maxFramesPerMessage} frames");
+            }
         }
 
         var maskOffset = headerLength;
@@ -194,6 +203,7 @@ internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes,
         }
 
         AppendFragment(payloadSequence, mask, length);
+        _fragmentCount++;
         if (!fin)
         {
             _inMessage = true;
@@ -235,6 +245,7 @@ internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes,
 
         _fragments = null;
         _fragmentsLength = 0;
+        _fragmentCount = 0;
         _inMessage = false;
     }
 

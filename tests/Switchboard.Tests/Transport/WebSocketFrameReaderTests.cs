@@ -9,6 +9,7 @@ public sealed class WebSocketFrameReaderTests
 {
     private const int MaxFrame = 1024;
     private const int MaxMessage = 4096;
+    private const int MaxFrames = 8;
 
     /// <summary>A client frame: masked with a fixed key, optional reserved bits.</summary>
     internal static byte[] ClientFrame(byte opcode, ReadOnlySpan<byte> payload, bool fin = true, bool mask = true, byte reserved = 0)
@@ -56,7 +57,7 @@ public sealed class WebSocketFrameReaderTests
         }
 
         await pipe.Writer.CompleteAsync();
-        var reader = new WebSocketFrameReader(pipe.Reader, MaxFrame, MaxMessage);
+        var reader = new WebSocketFrameReader(pipe.Reader, MaxFrame, MaxMessage, MaxFrames);
         var frames = new List<InboundFrame>();
         while (true)
         {
@@ -100,6 +101,31 @@ public sealed class WebSocketFrameReaderTests
     }
 
     [Fact]
+    public async Task MessageOfMaxFrames_IsJoined_OneMoreFrame_Violates1009()
+    {
+        byte[][] Fragmented(int frames) =>
+            [ClientFrame(0x1, "a"u8, fin: false), .. Enumerable.Range(0, frames - 2).Select(_ => ClientFrame(0x0, [], fin: false)), ClientFrame(0x0, "b"u8)];
+
+        var atLimit = await ReadAll(Fragmented(MaxFrames));
+        Assert.Equal("ab", Encoding.UTF8.GetString(atLimit[0].Payload!));
+
+        var overLimit = await ReadAll([.. Fragmented(MaxFrames + 1), .. Fragmented(MaxFrames)]);
+        Assert.Equal(InboundFrameKind.Violation, overLimit[0].Kind);
+        Assert.Equal(1009, overLimit[0].CloseCode);
+        Assert.Equal($"Message exceeds {MaxFrames} frames", overLimit[0].CloseReason);
+    }
+
+    [Fact]
+    public async Task FrameCount_StartsAgainWithEachMessage()
+    {
+        byte[][] message = [ClientFrame(0x1, "x"u8, fin: false), .. Enumerable.Range(1, MaxFrames - 1).Select(i => ClientFrame(0x0, "y"u8, fin: i == MaxFrames - 1))];
+
+        var frames = await ReadAll([.. message, .. message, .. message]);
+
+        Assert.Equal(3, frames.Count(frame => frame.Kind == InboundFrameKind.Text));
+    }
+
+    [Fact]
     public async Task LengthEncodings_16And64Bit_AreRead()
     {
         var medium = ClientFrame(0x1, Encoding.UTF8.GetBytes(new string('m', 1000)));
@@ -112,7 +138,7 @@ public sealed class WebSocketFrameReaderTests
         Assert.Equal(127, large[1] & 0x7F);
         await pipe.Writer.WriteAsync(large);
         await pipe.Writer.CompleteAsync();
-        var big = await new WebSocketFrameReader(pipe.Reader, 100_000, 100_000).ReadAsync(CancellationToken.None);
+        var big = await new WebSocketFrameReader(pipe.Reader, 100_000, 100_000, MaxFrames).ReadAsync(CancellationToken.None);
         Assert.Equal(70_000, big.Payload!.Length);
     }
 

@@ -1,0 +1,103 @@
+using Switchboard.Configuration;
+
+namespace Switchboard.Connections;
+
+/// <summary>
+/// How many sockets this node may hold, so that it never reaches the process's open-file limit: a .NET process that
+/// runs out of descriptors aborts ("Out of memory.", SIGABRT) instead of refusing one more connection.
+/// </summary>
+/// <remarks>
+/// The descriptors are split as follows (<c>N</c> is the open-file limit, see docs/security.md):
+/// <list type="bullet">
+/// <item><see cref="ReservedFiles"/> for what the process opens whatever its load: the runtime maps each loaded
+/// assembly through two descriptors (about 220 in all measured at idle), standard streams, epoll, pipes, the
+/// listening sockets, the registry's four files, Redis's sockets, log files.</item>
+/// <item><see cref="LimitsOptions.MaxIntegrationConnectionsPerBackend"/> for each distinct HTTP integration backend.</item>
+/// <item><see cref="OtherSockets"/> for sockets that are not WebSockets (management calls, the web page, handshakes
+/// being answered, a 503 included), each with two more files for a registry reader connection.</item>
+/// <item>The rest, <see cref="MaxConnections"/>, for WebSocket connections.</item>
+/// </list>
+/// </remarks>
+internal sealed class ConnectionBudget
+{
+    /// <summary>Descriptors kept for the process itself, about 1.7 times what it holds at idle.</summary>
+    public const int ReservedFiles = 384;
+
+    /// <summary>The least room kept for sockets that are not WebSockets.</summary>
+    private const int MinOtherSockets = 32;
+
+    /// <summary>Descriptors each of those may hold besides its socket (a pooled SQLite reader: database and WAL).</summary>
+    private const int FilesPerOtherSocket = 2;
+
+    private ConnectionBudget(int maxConnections, int otherSockets, long? openFileLimit, int integrationFiles, bool derived)
+    {
+        MaxConnections = maxConnections;
+        OtherSockets = otherSockets;
+        OpenFileLimit = openFileLimit;
+        IntegrationFiles = integrationFiles;
+        Derived = derived;
+    }
+
+    /// <summary>WebSocket connections this node holds at most; further handshakes are refused with 503. <see cref="int.MaxValue"/> for no limit.</summary>
+    public int MaxConnections { get; }
+
+    /// <summary>Sockets beside the WebSockets that Kestrel accepts at once.</summary>
+    public int OtherSockets { get; }
+
+    /// <summary>The open-file limit the budget was derived from; null where there is none.</summary>
+    public long? OpenFileLimit { get; }
+
+    /// <summary>Descriptors kept for HTTP integrations.</summary>
+    public int IntegrationFiles { get; }
+
+    /// <summary>True when <see cref="MaxConnections"/> was derived from the open-file limit rather than configured.</summary>
+    public bool Derived { get; }
+
+    /// <summary>True when there is a limit at all (a configured one, or an open-file limit to derive one from).</summary>
+    public bool IsLimited => MaxConnections != int.MaxValue;
+
+    /// <summary>Every socket the node may hold at once: the WebSockets and the others.</summary>
+    public int MaxSockets => IsLimited ? MaxConnections + OtherSockets : int.MaxValue;
+
+    /// <summary>
+    /// Descriptors the budget needs beyond <see cref="OpenFileLimit"/>, when a configured <see cref="MaxConnections"/>
+    /// leaves too little room (the node may then abort at the limit); zero when it fits.
+    /// </summary>
+    public long Overcommitted => OpenFileLimit is { } limit && IsLimited
+        ? Math.Max(0, ReservedFiles + IntegrationFiles + MaxConnections + ((long)OtherSockets * (1 + FilesPerOtherSocket)) - limit)
+        : 0;
+
+    /// <summary>The budget for <paramref name="options"/> under an open-file limit of <paramref name="openFileLimit"/> (null: none).</summary>
+    public static ConnectionBudget For(SwitchboardOptions options, long? openFileLimit)
+    {
+        var limits = options.Limits;
+        var integrationFiles = (int)Math.Min(int.MaxValue, (long)limits.MaxIntegrationConnectionsPerBackend * HttpBackendCount(options));
+        if (limits.MaxConnections > 0)
+        {
+            return new ConnectionBudget(limits.MaxConnections, OtherSocketsFor(limits.MaxConnections), openFileLimit, integrationFiles, derived: false);
+        }
+
+        if (openFileLimit is not { } limit)
+        {
+            return new ConnectionBudget(int.MaxValue, 0, null, integrationFiles, derived: false);
+        }
+
+        // Each WebSocket costs one descriptor and each other socket three, and there are max(32, M/32) of those:
+        // the largest M with M + 3 * max(32, M/32) <= rest.
+        var rest = limit - ReservedFiles - integrationFiles;
+        var maxConnections = Math.Min(rest - (MinOtherSockets * (1 + FilesPerOtherSocket)), rest * 32 / 35);
+        maxConnections = Math.Clamp(maxConnections, 0, int.MaxValue - 1);
+        return new ConnectionBudget((int)maxConnections, OtherSocketsFor((int)maxConnections), limit, integrationFiles, derived: true);
+    }
+
+    /// <summary>Distinct HTTP integration servers (scheme, host, port): the HTTP client pools connections per server.</summary>
+    internal static int HttpBackendCount(SwitchboardOptions options) =>
+        options.Routes
+            .Where(route => route.Integration.Type.Equals("http", StringComparison.OrdinalIgnoreCase))
+            .Select(route => Uri.TryCreate(route.Integration.Uri, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}" : "")
+            .Where(server => server.Length > 0)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Count();
+
+    private static int OtherSocketsFor(int maxConnections) => Math.Max(MinOtherSockets, maxConnections / 32);
+}
