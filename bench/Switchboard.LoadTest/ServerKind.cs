@@ -19,8 +19,17 @@ internal sealed record ServerKind(string Name, string Label, string ProjectDirec
     public string AssemblyPath(string repositoryRoot) =>
         Path.Combine(repositoryRoot, ProjectDirectory, "bin", "Release", "net10.0", AssemblyName);
 
+    /// <remarks>
+    /// Switchboard derives its connection cap from the open-file limit with headroom for integrations it does not have
+    /// here; the peers have no cap, so the harness sets it to what it will open itself (every N plus the warm-up).
+    /// </remarks>
     public IEnumerable<string> ExtraArguments(string workDirectory) => IsSwitchboard
-        ? [$"--Switchboard:Registry:Path={Path.Combine(workDirectory, "registry.db")}", .. Arguments]
+        ?
+        [
+            $"--Switchboard:Registry:Path={Path.Combine(workDirectory, "registry.db")}",
+            $"--Switchboard:Limits:MaxConnections={Settings.MaxConnections + 100}",
+            .. Arguments,
+        ]
         : Arguments;
 
     public static ServerKind Parse(string name) =>

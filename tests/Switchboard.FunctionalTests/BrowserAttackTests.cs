@@ -65,7 +65,7 @@ public sealed class BrowserAttackTests
     [MemberData(nameof(BothHandshakePaths))]
     public async Task AllowedHosts_WhenConfigured_ReplacesTheDefault(bool directUpgrade)
     {
-        await using var harness = await Harness.StartAsync(new() { ["AllowedHosts"] = "gateway.example.com" }, directUpgrade);
+        await using var harness = await Harness.StartAsync(new() { ["AllowedHosts"] = "gateway.example.com" }, directUpgrade: directUpgrade);
         var port = harness.Gateway.BaseUri.Port;
 
         await using var allowed = await RawWebSocketClient.ConnectAsync(harness.Gateway.WebSocketUri, [new("Host", $"gateway.example.com:{port}")]);
@@ -93,7 +93,7 @@ public sealed class BrowserAttackTests
     [MemberData(nameof(BothHandshakePaths))]
     public async Task DomainName_WhenAnyHostIsAllowed_IsNotTheClientsHost(bool directUpgrade)
     {
-        await using var harness = await Harness.StartAsync(new() { ["AllowedHosts"] = "*" }, directUpgrade);
+        await using var harness = await Harness.StartAsync(new() { ["AllowedHosts"] = "*" }, directUpgrade: directUpgrade);
 
         await using var client = await RawWebSocketClient.ConnectAsync(harness.Gateway.WebSocketUri, [new("Host", "evil.example")]);
 
@@ -183,51 +183,5 @@ public sealed class BrowserAttackTests
         }
 
         return request;
-    }
-
-    private sealed class Harness : IAsyncDisposable
-    {
-        private Harness(TestGateway gateway, RouteEventRecorder recorder)
-        {
-            Gateway = gateway;
-            Recorder = recorder;
-        }
-
-        public TestGateway Gateway { get; }
-
-        public RouteEventRecorder Recorder { get; }
-
-        public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
-
-        public static async Task<Harness> StartAsync(Dictionary<string, string?>? settings = null, bool directUpgrade = true)
-        {
-            var recorder = new RouteEventRecorder();
-            var all = new Dictionary<string, string?>(settings ?? []) { ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false" };
-            string[] routeKeys = ["$connect", "$disconnect", "$default"];
-            for (var i = 0; i < routeKeys.Length; i++)
-            {
-                all[$"Switchboard:Routes:{i}:RouteKey"] = routeKeys[i];
-                all[$"Switchboard:Routes:{i}:Integration:Type"] = "inprocess";
-                all[$"Switchboard:Routes:{i}:Integration:Handler"] = "recorder";
-            }
-
-            var gateway = await TestGateway.StartAsync(all, services => services.AddRouteHandler("recorder", recorder.HandleAsync));
-            return new Harness(gateway, recorder);
-        }
-
-        public Uri Url(string path) => new($"{Gateway.ManagementEndpoint}{path}");
-
-        public async Task<(TestClient Client, string ConnectionId)> ConnectAsync()
-        {
-            var client = await Gateway.ConnectAsync();
-            RouteEvent connect = await Recorder.NextAsync("$connect");
-            return (client, connect.ConnectionId);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await Gateway.DisposeAsync();
-        }
     }
 }

@@ -29,6 +29,9 @@ internal sealed class ConnectionBudget
     /// <summary>Descriptors each of those may hold besides its socket (a pooled SQLite reader: database and WAL).</summary>
     private const int FilesPerOtherSocket = 2;
 
+    // Sockets the direct-upgrade middleware holds (see TryOpenSocket).
+    private int _openSockets;
+
     private ConnectionBudget(int maxConnections, int otherSockets, long? openFileLimit, int integrationFiles, bool derived)
     {
         MaxConnections = maxConnections;
@@ -66,6 +69,40 @@ internal sealed class ConnectionBudget
     public long Overcommitted => OpenFileLimit is { } limit && IsLimited
         ? Math.Max(0, ReservedFiles + IntegrationFiles + MaxConnections + ((long)OtherSockets * (1 + FilesPerOtherSocket)) - limit)
         : 0;
+
+    /// <summary>
+    /// Counts a socket that the direct-upgrade middleware accepted against <see cref="MaxSockets"/>; false (nothing
+    /// counted) when the node already holds that many. Each true is followed by one <see cref="CloseSocket"/>.
+    /// </summary>
+    /// <remarks>
+    /// The middleware wraps every connection of its endpoints anyway, so counting there costs nothing per connection;
+    /// Kestrel's own <c>MaxConcurrentConnections</c> would add a connection middleware of its own, whose state every
+    /// connection would hold for its lifetime.
+    /// </remarks>
+    public bool TryOpenSocket()
+    {
+        if (!IsLimited)
+        {
+            return true;
+        }
+
+        if (Interlocked.Increment(ref _openSockets) <= MaxSockets)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _openSockets);
+        return false;
+    }
+
+    /// <summary>Releases what <see cref="TryOpenSocket"/> counted.</summary>
+    public void CloseSocket()
+    {
+        if (IsLimited)
+        {
+            Interlocked.Decrement(ref _openSockets);
+        }
+    }
 
     /// <summary>The budget for <paramref name="options"/> under an open-file limit of <paramref name="openFileLimit"/> (null: none).</summary>
     public static ConnectionBudget For(SwitchboardOptions options, long? openFileLimit)

@@ -37,21 +37,22 @@ internal sealed class DirectUpgradeKestrelSetup(IOptions<SwitchboardOptions> opt
 }
 
 /// <summary>
-/// Caps the sockets Kestrel accepts at the node's <see cref="ConnectionBudget"/>, unless the application set its own
-/// limit: a client that opens sockets and never sends a handshake must not take the process to its open-file limit.
+/// Caps the sockets Kestrel accepts at the node's <see cref="ConnectionBudget"/> when handshakes go through the HTTP
+/// pipeline, unless the application set its own limit: a client that opens sockets and never sends a handshake must
+/// not take the process to its open-file limit.
 /// </summary>
 /// <remarks>
-/// Kestrel stops counting a connection once it is upgraded through its HTTP layer, so with handshakes through the
-/// HTTP pipeline the cap covers only the other sockets (the gateway's own count bounds the WebSockets); direct upgrades
-/// never leave Kestrel's count, so there the cap covers both.
+/// Kestrel stops counting a connection once it is upgraded through its HTTP layer, so the cap covers only the other
+/// sockets (the gateway's own count bounds the WebSockets). With direct upgrades the middleware counts every socket
+/// itself (<see cref="ConnectionBudget.TryOpenSocket"/>), which costs no memory per connection.
 /// </remarks>
 internal sealed class ConnectionBudgetKestrelSetup(IOptions<SwitchboardOptions> options, ConnectionBudget budget) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
     {
-        if (budget.IsLimited && kestrel.Limits.MaxConcurrentConnections is null)
+        if (budget.IsLimited && !options.Value.Transport.DirectUpgrade && kestrel.Limits.MaxConcurrentConnections is null)
         {
-            kestrel.Limits.MaxConcurrentConnections = options.Value.Transport.DirectUpgrade ? budget.MaxSockets : budget.OtherSockets;
+            kestrel.Limits.MaxConcurrentConnections = budget.OtherSockets;
         }
     }
 }

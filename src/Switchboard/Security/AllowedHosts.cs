@@ -33,6 +33,9 @@ internal sealed class AllowedHosts
     private readonly string? _domainName;
     private StringSegment[]? _configured;
     private StringSegment[]? _derived;
+    // The last domain name worked out, reused while handshakes carry the same Host (almost all do): no work and no
+    // string per connection.
+    private DomainNameForHost? _lastDomainName;
 
     public AllowedHosts(IServiceProvider services, IConfiguration configuration, SwitchboardOptions options)
     {
@@ -74,13 +77,18 @@ internal sealed class AllowedHosts
             return _domainName;
         }
 
-        var host = hostHeader.Count == 1 ? new HostString(hostHeader[0]!) : default;
-        if (host.HasValue && Matches(host.Value, [.. Patterns().Where(pattern => pattern != "*")]))
+        var header = hostHeader.Count == 1 ? hostHeader[0] ?? "" : "";
+        if (Volatile.Read(ref _lastDomainName) is { } last && last.Port == localPort && last.HostHeader == header)
         {
-            return host.Port is null ? host.Host : $"{host.Host}:{localPort}";
+            return last.DomainName;
         }
 
-        return $"localhost:{localPort}";
+        var host = new HostString(header);
+        var domainName = host.HasValue && Matches(host.Value, [.. Patterns().Where(pattern => pattern != "*")])
+            ? host.Port is null ? host.Host : $"{host.Host}:{localPort}"
+            : $"localhost:{localPort}";
+        Volatile.Write(ref _lastDomainName, new DomainNameForHost(header, localPort, domainName));
+        return domainName;
     }
 
     /// <summary>ASP.NET Core's matching; a malformed port (which it throws on) matches nothing.</summary>
@@ -152,4 +160,6 @@ internal sealed class AllowedHosts
             }
         }
     }
+
+    private sealed record DomainNameForHost(string HostHeader, int Port, string DomainName);
 }

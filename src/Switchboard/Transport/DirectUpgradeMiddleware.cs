@@ -32,6 +32,7 @@ internal sealed class DirectUpgradeMiddleware
     private readonly TimeProvider _time;
     private readonly AllowedHosts _hosts;
     private readonly byte[] _requestLinePrefix;
+    private readonly Connections.ConnectionBudget _budget;
     private readonly int _maxHeadBytes;
     private readonly TimeSpan _headTimeout;
 
@@ -44,6 +45,7 @@ internal sealed class DirectUpgradeMiddleware
         _handler = services.GetRequiredService<Connections.ConnectionHandler>();
         _time = services.GetRequiredService<TimeProvider>();
         _hosts = services.GetRequiredService<AllowedHosts>();
+        _budget = services.GetRequiredService<Connections.ConnectionBudget>();
         var stage = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Stage;
         _requestLinePrefix = Encoding.ASCII.GetBytes($"GET /{stage}");
         var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
@@ -54,14 +56,28 @@ internal sealed class DirectUpgradeMiddleware
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var (passOn, upgrade) = await ReadHandshakeAsync(connection).ConfigureAwait(false);
-        if (upgrade is not null)
+        // Every socket of the endpoint, handshake or not, counts against the node's open-file budget.
+        if (!_budget.TryOpenSocket())
         {
-            await _handler.RunAsync(upgrade).ConfigureAwait(false);
+            connection.Abort(new ConnectionAbortedException("The node holds as many sockets as its open-file limit allows."));
+            return;
         }
-        else if (passOn)
+
+        try
         {
-            await _next(connection).ConfigureAwait(false);
+            var (passOn, upgrade) = await ReadHandshakeAsync(connection).ConfigureAwait(false);
+            if (upgrade is not null)
+            {
+                await _handler.RunAsync(upgrade).ConfigureAwait(false);
+            }
+            else if (passOn)
+            {
+                await _next(connection).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _budget.CloseSocket();
         }
     }
 
