@@ -68,6 +68,28 @@ public sealed class SwitchboardOptionsValidatorTests
             Validate(new SwitchboardOptions { Limits = new LimitsOptions { MaxFrameBytes = 2000, MaxMessageBytes = 1000 } }),
             e => e.StartsWith("Switchboard:Limits:MaxFrameBytes:", StringComparison.Ordinal));
 
+    [Theory]
+    [InlineData("https://admin.example.com", true)]
+    [InlineData("http://127.0.0.1:8080", true)]
+    [InlineData("https://admin.example.com/", true)]
+    [InlineData("https://admin.example.com/console", false)]
+    [InlineData("admin.example.com", false)]
+    [InlineData("ftp://admin.example.com", false)]
+    [InlineData("null", false)]
+    [InlineData("*", false)]
+    public void AllowedOrigins_AcceptOnlyWebOrigins(string origin, bool valid)
+    {
+        var errors = Validate(new SwitchboardOptions { Management = new ManagementOptions { AllowedOrigins = [origin] } });
+        if (valid)
+        {
+            Assert.Empty(errors);
+        }
+        else
+        {
+            Assert.Contains(errors, e => e.StartsWith("Switchboard:Management:AllowedOrigins:0:", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void RedisProvider_WithoutConfiguration_IsRejectedWithItsKeyPath() =>
         Assert.Contains(
