@@ -68,7 +68,8 @@ internal static class GatewayHost
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "web"),
         });
         AddDefinition(builder.Configuration, args);
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level < LogLevel.Error || !s_starting);
+        // A filter for a category replaces the configured level for it: keep the host's debug lines out as before.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (level < LogLevel.Error || !s_starting));
         builder.Services.AddSwitchboardServer(builder.Configuration);
 
         var app = builder.Build();
