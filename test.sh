@@ -51,6 +51,21 @@ else
   suite_failed=1
 fi
 
+step "Checking ./switchboard from another working directory (a relative --definition path means what was typed)"
+check_dir="$(mktemp -d)"
+printf '{ "Switchboard": { "Stage": "from-cwd" } }\n' > "$check_dir/my-api.json"
+check_output="$(cd "$check_dir" && "$ROOT/switchboard" config check my-api.json 2>&1)"
+check_status=$?
+echo "$check_output"
+if [ "$check_status" -eq 0 ] && grep -q "$check_dir/my-api.json: OK — stage 'from-cwd'" <<<"$check_output"; then
+  add_counts 1 0
+else
+  echo "./switchboard did not find my-api.json in its working directory." >&2
+  add_counts 0 1
+  suite_failed=1
+fi
+rm -rf "$check_dir"
+
 run_dotnet_suite() {
   local project="$1" name
   name="$(basename "$project")"
