@@ -107,6 +107,20 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains(nobody, output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("sendd", "send")]
+    [InlineData("conections", "connections")]
+    public async Task MistypedCommand_IsAnErrorThatSuggestsTheCommand_NotAGatewayStart(string typed, string suggested)
+    {
+        // Before, any first word that was not a command started a gateway (which then ran until killed).
+        var (exitCode, output) = await RunCliAsync(typed, "x");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"'{typed}' was not matched", output, StringComparison.Ordinal);
+        Assert.Contains(suggested, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+    }
+
     private Task<(int ExitCode, string Output)> RunCliAsync(params string[] command) =>
         ServerProcess.RunToExitAsync(_directory.Path, [.. command, "--endpoint", _server.ManagementEndpoint()]);
 }

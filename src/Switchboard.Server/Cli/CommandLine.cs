@@ -13,7 +13,15 @@ internal static class CommandLine
 
     private static readonly string[] Commands = ["send", "broadcast", "connections", "config", "help", "--help", "-h", "-?", "--version"];
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
+    /// <summary>
+    /// True when <paramref name="args"/> name a command rather than the gateway's options. The gateway takes only options
+    /// (<c>--urls …</c>, <c>--definition …</c>) and configuration keys (<c>Switchboard:Stage=dev</c>, <c>/key value</c>), so a
+    /// bare first word is a command, and a mistyped one (<c>sendd</c>) is reported as an error instead of starting a gateway.
+    /// </summary>
+    public static bool IsCommand(string[] args) =>
+        args.Length > 0
+        && (Commands.Contains(args[0], StringComparer.Ordinal)
+            || (args[0].Length > 0 && args[0][0] is not ('-' or '/') && !args[0].Contains('=', StringComparison.Ordinal) && !args[0].Contains(':', StringComparison.Ordinal)));
 
     public static Task<int> RunAsync(string[] args) => BuildRoot(Console.Out, Console.Error).Parse(args is ["help", .. var rest] ? [.. rest, "--help"] : args).InvokeAsync();
 
