@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
+using Switchboard.Testing;
 using Switchboard.Transport;
 
 namespace Switchboard.Tests.Connections;
@@ -131,24 +132,28 @@ public sealed class GatewayConnectionTests : IDisposable
         // A lost wake-up leaves the last messages queued with no writer: this wait would then time out.
         var next = new int[Producers];
         var seen = 0;
-        await Eventually(() =>
-        {
-            var frames = stream.Frames();
-            for (; seen < frames.Count; seen++)
+        await Eventually.UntilAsync(
+            () =>
             {
-                var (opcode, text) = frames[seen];
-                if (opcode != WebSocketOpcode.Text)
+                var frames = stream.Frames();
+                for (; seen < frames.Count; seen++)
                 {
-                    continue;
+                    var (opcode, text) = frames[seen];
+                    if (opcode != WebSocketOpcode.Text)
+                    {
+                        continue;
+                    }
+
+                    var parts = text.Split(':');
+                    var producer = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+                    Assert.Equal(next[producer]++, int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
                 }
 
-                var parts = text.Split(':');
-                var producer = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
-                Assert.Equal(next[producer]++, int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return next.All(count => count == PerProducer);
-        }, () => $"written per producer: {string.Join(", ", next)}");
+                return Task.FromResult(next.All(count => count == PerProducer));
+            },
+            Bound,
+            "every message of every producer to be written",
+            () => $"written per producer: {string.Join(", ", next)}");
     }
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -163,17 +168,7 @@ public sealed class GatewayConnectionTests : IDisposable
 
     /// <summary>The writer goes idle (which is what forgets a drop) right after its last write; nothing signals that.</summary>
     private static Task WaitUntilIdleAsync(GatewayConnection connection) =>
-        Eventually(() => !connection.IsWriting, () => "the connection's writer to go idle");
-
-    private static async Task Eventually(Func<bool> condition, Func<string> what)
-    {
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(stopwatch.Elapsed < Bound, $"Timed out waiting: {what()}");
-            await Task.Delay(10);
-        }
-    }
+        Eventually.UntilAsync(() => Task.FromResult(!connection.IsWriting), Bound, "the connection's writer to go idle");
 
     /// <summary>Records what is written; while held, each write waits until released, as a socket whose peer does not read.</summary>
     private sealed class HeldStream : Stream
