@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.Metrics;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Switchboard.Configuration;
 using Switchboard.Connections;
-using Switchboard.Delivery;
+using Switchboard.Backplane;
 using Switchboard.Management;
 using Switchboard.Registry;
 

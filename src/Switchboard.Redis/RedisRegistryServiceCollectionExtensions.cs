@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Connections;
-using Switchboard.Delivery;
+using Switchboard.Backplane;
 using Switchboard.Registry;
 
 namespace Switchboard.Redis;

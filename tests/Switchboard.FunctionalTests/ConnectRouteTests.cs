@@ -237,7 +237,7 @@ public sealed class ConnectRouteTests : IAsyncLifetime
     [Fact]
     public async Task PostingToItsOwnIdDuringConnect_IsGone_ButWorksOnceConnected()
     {
-        var duringConnect = new TaskCompletionSource<(PostResult Post, ConnectionInfo? Get)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var duringConnect = new TaskCompletionSource<(PostResult Post, ConnectionDetails? Get)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var gateway = await TestGateway.StartAsync(
             new Dictionary<string, string?>
             {
@@ -262,7 +262,7 @@ public sealed class ConnectRouteTests : IAsyncLifetime
         Assert.Equal("welcome", await client.ReceiveTextAsync());
     }
 
-    private sealed class PostToSelfHandler(ConnectionManager manager, TaskCompletionSource<(PostResult, ConnectionInfo?)> observed) : IWebSocketRouteHandler
+    private sealed class PostToSelfHandler(ConnectionManager manager, TaskCompletionSource<(PostResult, ConnectionDetails?)> observed) : IWebSocketRouteHandler
     {
         public async ValueTask<RouteResponse> HandleAsync(RouteEvent routeEvent, CancellationToken cancellationToken)
         {

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Switchboard.Connections;
-using Switchboard.Delivery;
+using Switchboard.Backplane;
 using Switchboard.Management;
 using Switchboard.Testing;
 

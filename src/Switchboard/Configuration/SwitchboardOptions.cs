@@ -26,7 +26,7 @@ public sealed class SwitchboardOptions
     public string RouteSelectionExpression { get; set; } = "$request.body.action";
 
     /// <summary>Routes by route key: <c>$connect</c>, <c>$disconnect</c>, <c>$default</c> and custom keys.</summary>
-    public List<RouteOptions> Routes { get; set; } = [];
+    public List<RouteDefinition> Routes { get; set; } = [];
 
     /// <summary>Sizes and lifetimes; defaults are API Gateway's.</summary>
     public LimitsOptions Limits { get; set; } = new();

@@ -88,7 +88,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && value.TrimEnd('/').Equals(uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);
 
-    private static void ValidateRoute(string key, RouteOptions route, int index, Dictionary<string, int> seen, IServiceProviderIsKeyedService? handlers, Action<string, string> error)
+    private static void ValidateRoute(string key, RouteDefinition route, int index, Dictionary<string, int> seen, IServiceProviderIsKeyedService? handlers, Action<string, string> error)
     {
         if (string.IsNullOrEmpty(route.RouteKey))
         {

@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Http;

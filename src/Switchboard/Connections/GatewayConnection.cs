@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using System.Buffers;
 using Switchboard.Diagnostics;
 using Switchboard.Transport;

@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using System.Text;
 using System.Text.Unicode;
 using Switchboard.Transport;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Connections;
-using Switchboard.Delivery;
+using Switchboard.Backplane;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
 using Switchboard.Integrations;

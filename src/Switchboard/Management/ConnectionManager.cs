@@ -1,7 +1,8 @@
+using Switchboard.Protocol;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Connections;
-using Switchboard.Delivery;
+using Switchboard.Backplane;
 using Switchboard.Diagnostics;
 using Switchboard.Registry;
 using Switchboard.Transport;
@@ -76,7 +77,7 @@ public sealed class ConnectionManager
     }
 
     /// <summary>GetConnection: the connection's facts, or null when it is not open.</summary>
-    public async ValueTask<ConnectionInfo?> GetAsync(string connectionId, CancellationToken cancellationToken = default)
+    public async ValueTask<ConnectionDetails?> GetAsync(string connectionId, CancellationToken cancellationToken = default)
     {
         if (_local.Find(connectionId) is { } connection)
         {
@@ -108,7 +109,7 @@ public sealed class ConnectionManager
     }
 
     /// <summary>Lists open connections across the cluster, ordered by id. A Switchboard extension.</summary>
-    public async ValueTask<(IReadOnlyList<ConnectionInfo> Items, string? NextToken)> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken = default)
+    public async ValueTask<(IReadOnlyList<ConnectionDetails> Items, string? NextToken)> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken = default)
     {
         var page = await _registry.ListAsync(limit, nextToken, cancellationToken).ConfigureAwait(false);
         var items = page.Items
@@ -167,9 +168,9 @@ public sealed class ConnectionManager
         return record is not null && record.NodeId != _node.Id ? record.NodeId : null;
     }
 
-    private static ConnectionInfo Describe(GatewayConnection connection) =>
+    private static ConnectionDetails Describe(GatewayConnection connection) =>
         new(connection.Id, connection.ConnectedAt, connection.LastActiveAt, connection.SourceIp, connection.UserAgent);
 
-    private static ConnectionInfo Describe(ConnectionRecord record) =>
+    private static ConnectionDetails Describe(ConnectionRecord record) =>
         new(record.ConnectionId, record.ConnectedAt, record.LastActiveAt, record.SourceIp, record.UserAgent);
 }

@@ -347,7 +347,7 @@ internal sealed class ManagementEndpoints
         return response.WriteAsync(JsonSerializer.Serialize(new ErrorBody(message), ErrorBodyContext.Default.ErrorBody), context.RequestAborted);
     }
 
-    private static void WriteConnection(Utf8JsonWriter writer, ConnectionInfo info, bool includeId)
+    private static void WriteConnection(Utf8JsonWriter writer, ConnectionDetails info, bool includeId)
     {
         if (includeId)
         {

@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

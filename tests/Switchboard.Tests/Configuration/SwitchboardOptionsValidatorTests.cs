@@ -15,7 +15,7 @@ public sealed class SwitchboardOptionsValidatorTests
         return SwitchboardOptionsValidator.Collect(options, provider.GetRequiredService<IServiceProviderIsKeyedService>());
     }
 
-    private static RouteOptions Route(string key, string type = "inprocess", string? handler = "known", string? uri = null) =>
+    private static RouteDefinition Route(string key, string type = "inprocess", string? handler = "known", string? uri = null) =>
         new() { RouteKey = key, Integration = new IntegrationOptions { Type = type, Handler = handler, Uri = uri } };
 
     [Fact]

@@ -1,6 +1,6 @@
-using Switchboard.Transport;
+using Switchboard.Protocol;
 
-namespace Switchboard.Tests.Transport;
+namespace Switchboard.Tests.Protocol;
 
 public sealed class WebSocketFrameEncoderTests
 {

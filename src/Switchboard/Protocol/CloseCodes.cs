@@ -1,4 +1,4 @@
-namespace Switchboard.Transport;
+namespace Switchboard.Protocol;
 
 /// <summary>RFC 6455 close codes the gateway sends or reports, and the reasons it gives.</summary>
 internal static class CloseCodes

@@ -1,6 +1,6 @@
 using Switchboard.Connections;
 
-namespace Switchboard.Delivery;
+namespace Switchboard.Backplane;
 
 /// <summary>
 /// Carries management operations to the node that holds a connection. It stores nothing: the registry says

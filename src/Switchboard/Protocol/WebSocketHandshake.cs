@@ -1,9 +1,10 @@
+using Switchboard.Transport;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Switchboard.Transport;
+namespace Switchboard.Protocol;
 
 /// <summary>The server side of the RFC 6455 opening handshake over HTTP/1.1 (section 4.2).</summary>
 internal static class WebSocketHandshake

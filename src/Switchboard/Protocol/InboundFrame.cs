@@ -1,4 +1,4 @@
-namespace Switchboard.Transport;
+namespace Switchboard.Protocol;
 
 /// <summary>What the frame reader hands the connection loop.</summary>
 internal enum InboundFrameKind

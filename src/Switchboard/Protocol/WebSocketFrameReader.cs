@@ -4,7 +4,7 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Unicode;
 
-namespace Switchboard.Transport;
+namespace Switchboard.Protocol;
 
 /// <summary>
 /// Reads client frames from a <see cref="PipeReader"/> and enforces RFC 6455 and the gateway's limits:

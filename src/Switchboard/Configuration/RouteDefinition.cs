@@ -1,7 +1,7 @@
 namespace Switchboard.Configuration;
 
 /// <summary>One route of the API definition.</summary>
-public sealed class RouteOptions
+public sealed class RouteDefinition
 {
     /// <summary><c>$connect</c>, <c>$disconnect</c>, <c>$default</c>, or a custom key (must not start with <c>$</c>). Case-sensitive.</summary>
     public string RouteKey { get; set; } = "";

@@ -1,4 +1,4 @@
-namespace Switchboard.Transport;
+namespace Switchboard.Protocol;
 
 /// <summary>RFC 6455 frame opcodes.</summary>
 internal enum WebSocketOpcode : byte

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
-using Switchboard.Transport;
+using Switchboard.Protocol;
 
-namespace Switchboard.Tests.Transport;
+namespace Switchboard.Tests.Protocol;
 
 public sealed class WebSocketFrameReaderTests
 {

@@ -6,4 +6,4 @@ namespace Switchboard.Management;
 /// <param name="LastActiveAt">When a data frame last crossed the connection.</param>
 /// <param name="SourceIp">The client's IP address.</param>
 /// <param name="UserAgent">The client's User-Agent, when it sent one.</param>
-public sealed record ConnectionInfo(string ConnectionId, DateTimeOffset ConnectedAt, DateTimeOffset LastActiveAt, string SourceIp, string? UserAgent);
+public sealed record ConnectionDetails(string ConnectionId, DateTimeOffset ConnectedAt, DateTimeOffset LastActiveAt, string SourceIp, string? UserAgent);

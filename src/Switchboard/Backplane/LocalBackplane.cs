@@ -1,6 +1,6 @@
 using Switchboard.Connections;
 
-namespace Switchboard.Delivery;
+namespace Switchboard.Backplane;
 
 /// <summary>The backplane of a single node: there are no other nodes, so every remote target is gone.</summary>
 public sealed class LocalBackplane : IBackplane

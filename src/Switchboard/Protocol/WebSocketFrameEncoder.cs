@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Switchboard.Transport;
+namespace Switchboard.Protocol;
 
 /// <summary>Encodes server-to-client frames: final, unmasked (RFC 6455 section 5.1), so one encoding serves every recipient.</summary>
 internal static class WebSocketFrameEncoder
