@@ -18,13 +18,13 @@ namespace Switchboard.Redis;
 /// <item><see cref="AddAsync"/> and <see cref="RemoveAsync"/> are one atomic script each, complete when Redis has
 /// applied it. While Redis is unreachable they fail at once with <see cref="RegistryUnavailableException"/>; a removal
 /// that failed is retried until it succeeds.</item>
-/// <item>Liveness: every <see cref="RegistryOptions.HeartbeatInterval"/> the node renews a key that expires after
-/// <see cref="RegistryOptions.NodeTimeout"/>, then sweeps: entries of nodes whose key expired are purged by whichever
+/// <item>Liveness: every <see cref="RedisScaleOutOptions.HeartbeatInterval"/> the node renews a key that expires after
+/// <see cref="RedisScaleOutOptions.NodeTimeout"/>, then sweeps: entries of nodes whose key expired are purged by whichever
 /// node sweeps first. Lookups and listings leave out entries of dead nodes at once, before the purge.</item>
 /// <item>A heartbeat that finds the node's key gone (Redis restarted empty, or the node was out of touch long enough
 /// to be declared dead), and the first heartbeat after any reconnect to Redis, re-register every connection the node
 /// still holds; entries are replaced as a whole, so nothing is duplicated.</item>
-/// <item>Activity (<see cref="Touch"/>) is coalesced and written every <see cref="RegistryOptions.TouchFlushInterval"/>
+/// <item>Activity (<see cref="Touch"/>) is coalesced and written every second
 /// in one script call.</item>
 /// </list>
 /// </remarks>
@@ -35,7 +35,7 @@ public sealed class RedisConnectionRegistry : IConnectionRegistry, IHostedServic
 
     private readonly RedisConnection _redis;
     private readonly RedisKeys _keys;
-    private readonly RegistryOptions _options;
+    private readonly RedisScaleOutOptions _options;
     private readonly NodeIdentity _node;
     private readonly TimeProvider _time;
     private readonly ILogger<RedisConnectionRegistry> _logger;
@@ -52,11 +52,11 @@ public sealed class RedisConnectionRegistry : IConnectionRegistry, IHostedServic
     private bool _heartbeatFailing;
     private int _reRegisterRequested;
 
-    internal RedisConnectionRegistry(RedisConnection redis, IOptions<SwitchboardOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisConnectionRegistry> logger)
+    internal RedisConnectionRegistry(RedisConnection redis, IOptions<RedisScaleOutOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisConnectionRegistry> logger)
     {
         _redis = redis;
         _keys = redis.Keys;
-        _options = options.Value.Registry;
+        _options = options.Value;
         _node = node;
         _time = time;
         _logger = logger;
@@ -396,7 +396,7 @@ public sealed class RedisConnectionRegistry : IConnectionRegistry, IHostedServic
         {
             try
             {
-                await Task.Delay(_options.TouchFlushInterval, _time, token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -32,14 +32,13 @@ public sealed class BackplaneTests : IAsyncLifetime
         _inspection = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
         var settings = new Dictionary<string, string?>
         {
-            ["Switchboard:Registry:Configuration"] = _redis.Configuration,
-            ["Switchboard:Registry:HeartbeatInterval"] = "00:01:00",
-            ["Switchboard:Registry:NodeTimeout"] = "00:05:00",
-            ["Switchboard:Registry:TouchFlushInterval"] = "00:01:00",
+            ["Switchboard:Registry:Redis:Configuration"] = _redis.Configuration,
+            ["Switchboard:Registry:Redis:HeartbeatInterval"] = "00:01:00",
+            ["Switchboard:Registry:Redis:NodeTimeout"] = "00:05:00",
         };
         for (var i = 0; i < 3; i++)
         {
-            _nodes.Add(await TestGateway.StartAsync(settings, services => services.AddRedisRegistry(), useSqlite: false));
+            _nodes.Add(await TestGateway.StartAsync(settings, switchboard => switchboard.AddRedisScaleOut(), useSqlite: false));
         }
     }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Connections;
 using Switchboard.Security;
 
-namespace Switchboard.Hosting;
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Middleware the gateway wants before routing.</summary>
 public static class SwitchboardApplicationBuilderExtensions

@@ -9,7 +9,7 @@ using Switchboard.Diagnostics;
 using Switchboard.Management;
 using Switchboard.Routing;
 
-namespace Switchboard.Hosting;
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the gateway's endpoints.</summary>
 public static class SwitchboardEndpointRouteBuilderExtensions
