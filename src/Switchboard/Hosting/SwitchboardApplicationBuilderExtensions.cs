@@ -41,6 +41,6 @@ public static class SwitchboardApplicationBuilderExtensions
     public static IApplicationBuilder UseSwitchboardHostFiltering(this IApplicationBuilder app)
     {
         var hosts = app.ApplicationServices.GetRequiredService<AllowedHosts>();
-        return app.Use((context, next) => hosts.IsAllowed(context.Request.Headers.Host) ? next(context) : ConnectionHandler.RefuseHostAsync(context));
+        return app.Use((context, next) => hosts.IsAllowed(context.Request.Headers.Host) ? next(context) : WebSocketSessionHandler.RefuseHostAsync(context));
     }
 }

@@ -22,7 +22,7 @@ public static class SwitchboardEndpointRouteBuilderExtensions
     {
         var services = endpoints.ServiceProvider;
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
-        var handler = services.GetRequiredService<ConnectionHandler>();
+        var handler = services.GetRequiredService<WebSocketSessionHandler>();
         endpoints.Map("/" + options.Stage, handler.HandleAsync);
         ManagementEndpoints.Map(endpoints, options.Stage);
 

@@ -46,7 +46,8 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
         services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
         services.AddSingleton<RouteInvoker>();
-        services.AddSingleton<ConnectionHandler>();
+        services.AddSingleton<MessageDispatcher>();
+        services.AddSingleton<WebSocketSessionHandler>();
         services.AddSingleton(provider => new ConnectionManager(
             provider.GetRequiredService<LocalConnections>(),
             provider.GetRequiredService<IConnectionRegistry>(),
