@@ -26,7 +26,8 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         endpoints.Map("/" + options.Stage, handler.HandleAsync);
         ManagementEndpoints.Map(endpoints, options.Stage);
 
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SwitchboardEndpointRouteBuilderExtensions));
+        // Named for the gateway, not for this class's namespace (Microsoft.AspNetCore.Builder), which hosts usually filter to warnings.
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard.Hosting");
         Log.Started(logger, options.Stage, services.GetRequiredService<RouteTable>().Count);
         LogBudget(logger, services.GetRequiredService<ConnectionBudget>());
         return endpoints;
