@@ -19,7 +19,7 @@ internal static class ConfigurationShape
     /// Every problem in the part of the configuration <paramref name="owner"/> owns. Parts owned by other
     /// <paramref name="sections"/> are left to them; a key that one of them lists as moved is reported with its new path.
     /// </summary>
-    public static IEnumerable<string> Find(IConfiguration configuration, SwitchboardConfigurationSection owner, IEnumerable<SwitchboardConfigurationSection> sections)
+    public static IEnumerable<ShapeError> Find(IConfiguration configuration, SwitchboardConfigurationSection owner, IEnumerable<SwitchboardConfigurationSection> sections)
     {
         var all = sections.ToList();
         var context = new Context(
@@ -31,7 +31,7 @@ internal static class ConfigurationShape
         return Find(configuration.GetSection(owner.FullPath), owner.OptionsType, context);
     }
 
-    private static IEnumerable<string> Find(IConfigurationSection section, Type type, Context context)
+    private static IEnumerable<ShapeError> Find(IConfigurationSection section, Type type, Context context)
     {
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(property => property.CanWrite)
@@ -54,7 +54,7 @@ internal static class ConfigurationShape
     }
 
     /// <summary>A key the options type does not have: a level on the way to another package's part, a moved key, or a typo.</summary>
-    private static IEnumerable<string> FindUnknown(IConfigurationSection child, IEnumerable<string> siblings, Context context)
+    private static IEnumerable<ShapeError> FindUnknown(IConfigurationSection child, IEnumerable<string> siblings, Context context)
     {
         if (context.LeadsToOwnedPart(child.Path))
         {
@@ -67,13 +67,13 @@ internal static class ConfigurationShape
         var moved = Leaves(child).Where(context.Moved.ContainsKey).ToList();
         if (moved.Count > 0)
         {
-            return moved.Select(path => context.Moved[path] is { Length: > 0 } target
-                ? $"{path}: moved to {target} (see {MovedKeysDocument})"
-                : $"{path}: no longer used (see {MovedKeysDocument})");
+            return moved.Select(path => new ShapeError(
+                path,
+                context.Moved[path] is { Length: > 0 } target ? $"{path}: moved to {target} (see {MovedKeysDocument})" : $"{path}: no longer used (see {MovedKeysDocument})",
+                IsBadValue: false));
         }
 
-        var suggestion = siblings.MinBy(name => Distance(name, child.Key));
-        return [$"{child.Path}: unknown key" + (suggestion is not null && Distance(suggestion, child.Key) <= 3 ? $" (did you mean '{suggestion}'?)" : "")];
+        return [new(child.Path, $"{child.Path}: unknown key{Suggestion.For(child.Key, siblings)}", IsBadValue: false)];
     }
 
     private static IEnumerable<string> Leaves(IConfigurationSection section)
@@ -82,12 +82,12 @@ internal static class ConfigurationShape
         return children.Count == 0 ? [section.Path] : children.SelectMany(Leaves);
     }
 
-    private static IEnumerable<string> FindInValue(IConfigurationSection section, Type type, Context context)
+    private static IEnumerable<ShapeError> FindInValue(IConfigurationSection section, Type type, Context context)
     {
         if (IsScalar(type))
         {
             return section.Value is { } value && !Converts(value, type)
-                ? [$"{section.Path}: '{value}' is not a valid {Describe(type)}"]
+                ? [new(section.Path, $"{section.Path}: '{value}' is not a valid {Describe(type)}", IsBadValue: true)]
                 : [];
         }
 
@@ -136,27 +136,6 @@ internal static class ConfigurationShape
         return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(decimal);
     }
 
-    /// <summary>Levenshtein distance, case-insensitive.</summary>
-    private static int Distance(string a, string b)
-    {
-        a = a.ToUpperInvariant();
-        b = b.ToUpperInvariant();
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            previous = current;
-        }
-
-        return previous[b.Length];
-    }
-
     /// <param name="OwnedElsewhere">Full paths of the parts other packages own.</param>
     /// <param name="Moved">Full old path → full new path, or empty when the key was removed.</param>
     private sealed record Context(HashSet<string> OwnedElsewhere, Dictionary<string, string> Moved)
@@ -166,3 +145,6 @@ internal static class ConfigurationShape
         public bool LeadsToOwnedPart(string path) => OwnedElsewhere.Any(owned => owned.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase));
     }
 }
+
+/// <summary>A key that binds to nothing, or a value that does not convert (<see cref="IsBadValue"/>: left out of binding).</summary>
+internal sealed record ShapeError(string Path, string Text, bool IsBadValue);

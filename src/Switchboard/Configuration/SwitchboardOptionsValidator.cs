@@ -82,7 +82,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
         else if (route.RouteKey.StartsWith('$') && !ReservedRouteKeys.Contains(route.RouteKey))
         {
-            error($"{key}:RouteKey", $"'{route.RouteKey}' is not a reserved route key ({string.Join(", ", ReservedRouteKeys)}), and custom keys must not start with '$'");
+            error($"{key}:RouteKey", $"'{route.RouteKey}' is not a reserved route key ({string.Join(", ", ReservedRouteKeys)}), and custom keys must not start with '$'{Suggestion.For(route.RouteKey, ReservedRouteKeys)}");
         }
         else if (!seen.TryAdd(route.RouteKey, index))
         {
@@ -97,7 +97,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
         else if (kinds.Find(integration.Type) is not { } kind)
         {
-            error($"{integrationKey}:Type", $"unknown integration type '{integration.Type}' (expected {string.Join(" or ", kinds.Names)})");
+            error($"{integrationKey}:Type", $"unknown integration type '{integration.Type}' (expected {string.Join(" or ", kinds.Names)}){Suggestion.For(integration.Type, kinds.Names)}");
         }
         else
         {

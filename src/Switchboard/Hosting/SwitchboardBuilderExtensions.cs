@@ -18,6 +18,7 @@ public static class SwitchboardBuilderExtensions
         where THandler : class, IWebSocketRouteHandler
     {
         builder.Services.AddKeyedSingleton<IWebSocketRouteHandler, THandler>(name);
+        builder.Services.AddSingleton(new RouteHandlerName(name));
         return builder;
     }
 
@@ -25,6 +26,7 @@ public static class SwitchboardBuilderExtensions
     public static ISwitchboardBuilder AddRouteHandler(this ISwitchboardBuilder builder, string name, Func<RouteEvent, CancellationToken, ValueTask<RouteResponse>> handler)
     {
         builder.Services.AddKeyedSingleton<IWebSocketRouteHandler>(name, new DelegateRouteHandler(handler));
+        builder.Services.AddSingleton(new RouteHandlerName(name));
         return builder;
     }
 
@@ -72,19 +74,13 @@ public static class SwitchboardBuilderExtensions
 
         var configuration = builder.Configuration;
         builder.Services.AddSingleton(section);
+        // Unknown keys and values of the wrong type are reported by a validator registered before any other, so that
+        // one run lists them together with every other problem. Binding leaves the wrong values out (the binder would
+        // throw at the first one, and drop a whole route over it).
+        builder.Services.AddSingleton<IValidateOptions<TOptions>>(provider => new ConfigurationShapeValidator<TOptions>(configuration, section, provider.GetServices<SwitchboardConfigurationSection>()));
         return builder.Services.AddOptions<TOptions>()
             .Configure<IEnumerable<SwitchboardConfigurationSection>>((options, sections) =>
-            {
-                // Unknown keys and values of the wrong type are all reported together, by key path, before binding:
-                // the binder alone would stop at the first one, or silently drop a route that holds one.
-                var errors = ConfigurationShape.Find(configuration, section, sections).ToList();
-                if (errors.Count > 0)
-                {
-                    throw new OptionsValidationException(Options.Options.DefaultName, typeof(TOptions), errors);
-                }
-
-                configuration.GetSection(section.FullPath).Bind(options);
-            })
+                ConfigurationShapeValidator<TOptions>.Bind(configuration, section, sections, options))
             .ValidateOnStart();
     }
 }

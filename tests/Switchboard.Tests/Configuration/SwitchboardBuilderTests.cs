@@ -82,4 +82,33 @@ public sealed class SwitchboardBuilderTests
         Assert.Contains(
             "Switchboard:Routes:0:Integration:Type: unknown integration type 'lambda' (expected http or inprocess)",
             StartupErrors(new() { ["Switchboard:Routes:0:RouteKey"] = "$default", ["Switchboard:Routes:0:Integration:Type"] = "lambda" }));
+
+    [Fact]
+    public void OneRun_ListsUnknownKeys_BadValues_AndEveryOtherProblem_WithSuggestions()
+    {
+        var errors = StartupErrors(
+            new()
+            {
+                ["Switchboard:Stagee"] = "dev",
+                ["Switchboard:Limits:MaxMessageBytes"] = "lots",
+                ["Switchboard:Limits:IdleTimeout"] = "00:00:00",
+                ["Switchboard:Routes:0:RouteKey"] = "$conect",
+                ["Switchboard:Routes:0:Integration:Type"] = "inprocess",
+                ["Switchboard:Routes:0:Integration:Handler"] = "ecko",
+                ["Switchboard:Routes:1:RouteKey"] = "chat",
+                ["Switchboard:Routes:1:Integration:Type"] = "htp",
+            },
+            switchboard => switchboard.AddRouteHandler("echo", (_, _) => ValueTask.FromResult(Switchboard.Integrations.RouteResponse.Ok)));
+
+        Assert.Equal(
+            [
+                "Switchboard:Limits:IdleTimeout: must be positive (got 00:00:00)",
+                "Switchboard:Limits:MaxMessageBytes: 'lots' is not a valid whole number",
+                "Switchboard:Routes:0:Integration:Handler: no route handler named 'ecko' is registered (AddRouteHandler) (did you mean 'echo'?)",
+                "Switchboard:Routes:0:RouteKey: '$conect' is not a reserved route key ($connect, $disconnect, $default), and custom keys must not start with '$' (did you mean '$connect'?)",
+                "Switchboard:Routes:1:Integration:Type: unknown integration type 'htp' (expected http or inprocess) (did you mean 'http'?)",
+                "Switchboard:Stagee: unknown key (did you mean 'Stage'?)",
+            ],
+            errors.Order(StringComparer.Ordinal));
+    }
 }

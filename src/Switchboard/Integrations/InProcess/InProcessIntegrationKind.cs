@@ -15,7 +15,8 @@ internal sealed class InProcessIntegrationKind(IServiceProvider services) : IInt
         else if (services.GetService<IServiceProviderIsKeyedService>() is { } handlers
                  && !handlers.IsKeyedService(typeof(IWebSocketRouteHandler), integration.Handler))
         {
-            yield return new(nameof(integration.Handler), $"no route handler named '{integration.Handler}' is registered (AddRouteHandler)");
+            var registered = services.GetServices<RouteHandlerName>().Select(handler => handler.Name);
+            yield return new(nameof(integration.Handler), $"no route handler named '{integration.Handler}' is registered (AddRouteHandler){Suggestion.For(integration.Handler, registered)}");
         }
     }
 
