@@ -34,7 +34,7 @@ public static class RedisRegistryServiceCollectionExtensions
             provider.GetRequiredService<ILogger<RedisConnectionRegistry>>()));
         services.TryAddSingleton(provider => new RedisBackplane(
             provider.GetRequiredService<RedisConnection>(),
-            provider,
+            provider.GetRequiredService<LocalDelivery>(),
             provider.GetRequiredService<IOptions<SwitchboardOptions>>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),

@@ -155,9 +155,9 @@ public sealed class BackplaneTests : IAsyncLifetime
         await using var _ = client;
         var manager = _nodes[0].Services.GetRequiredService<ConnectionManager>();
 
-        Assert.True(await manager.DisconnectAsync(id));
+        Assert.Equal(DisconnectStatus.Closing, await manager.DisconnectAsync(id));
         Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, (await client.ReceiveCloseAsync()).Status);
-        Assert.False(await _nodes[2].Services.GetRequiredService<IBackplane>().DisconnectAsync(_nodes[1].Services.GetRequiredService<NodeIdentity>().Id, id, CancellationToken.None));
+        Assert.Equal(DisconnectStatus.Gone, await _nodes[2].Services.GetRequiredService<IBackplane>().DisconnectAsync(_nodes[1].Services.GetRequiredService<NodeIdentity>().Id, id, CancellationToken.None));
     }
 
     private static async Task<List<string>> ReceiveAllAsync(TestClient client, int count)

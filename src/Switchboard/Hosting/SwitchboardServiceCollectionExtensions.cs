@@ -52,6 +52,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<IBackplane, LocalBackplane>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<LocalConnections>();
+        services.AddSingleton(provider => new LocalDelivery(provider.GetRequiredService<LocalConnections>()));
         services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton<IntegrationHttpClient>();
@@ -62,6 +63,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<ConnectionHandler>();
         services.AddSingleton(provider => new ConnectionManager(
             provider.GetRequiredService<LocalConnections>(),
+            provider.GetRequiredService<LocalDelivery>(),
             provider.GetRequiredService<IConnectionRegistry>(),
             provider.GetRequiredService<IBackplane>(),
             provider.GetRequiredService<NodeIdentity>(),
