@@ -26,12 +26,14 @@ public static class RedisRegistryServiceCollectionExtensions
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<RedisConnection>>()));
-        services.TryAddSingleton(provider => new RedisConnectionRegistry(
+        services.TryAddSingleton(provider => new RedisConnectionRegistry(provider.GetRequiredService<RedisConnection>()));
+        services.TryAddSingleton(provider => new RedisNodeLiveness(
             provider.GetRequiredService<RedisConnection>(),
+            provider.GetRequiredService<RedisConnectionRegistry>(),
             provider.GetRequiredService<IOptions<SwitchboardOptions>>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<RedisConnectionRegistry>>()));
+            provider.GetRequiredService<ILogger<RedisNodeLiveness>>()));
         services.TryAddSingleton(provider => new RedisBackplane(
             provider.GetRequiredService<RedisConnection>(),
             provider.GetRequiredService<LocalDelivery>(),
@@ -42,9 +44,9 @@ public static class RedisRegistryServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(provider => provider.GetRequiredService<RedisConnectionRegistry>()));
         services.Replace(ServiceDescriptor.Singleton<IBackplane>(provider => provider.GetRequiredService<RedisBackplane>()));
 
-        // Started in this order and stopped in reverse: the connection outlives the registry's clean-up.
+        // Started in this order and stopped in reverse: the connection outlives the node's clean-up.
         services.AddHostedService(provider => provider.GetRequiredService<RedisConnection>());
-        services.AddHostedService(provider => provider.GetRequiredService<RedisConnectionRegistry>());
+        services.AddHostedService(provider => provider.GetRequiredService<RedisNodeLiveness>());
         services.AddHostedService(provider => provider.GetRequiredService<RedisBackplane>());
 
         services.AddSingleton<IValidateOptions<SwitchboardOptions>, RedisOptionsValidator>();
@@ -53,6 +55,7 @@ public static class RedisRegistryServiceCollectionExtensions
             provider => new RedisHealthCheck(
                 provider.GetRequiredService<RedisConnection>(),
                 provider.GetRequiredService<RedisConnectionRegistry>(),
+                provider.GetRequiredService<RedisNodeLiveness>(),
                 provider.GetRequiredService<NodeIdentity>(),
                 provider.GetRequiredService<IOptions<SwitchboardOptions>>(),
                 provider.GetRequiredService<TimeProvider>()),
