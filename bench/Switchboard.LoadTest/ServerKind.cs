@@ -26,7 +26,7 @@ internal sealed record ServerKind(string Name, string Label, string ProjectDirec
     public IEnumerable<string> ExtraArguments(string workDirectory) => IsSwitchboard
         ?
         [
-            $"--Switchboard:Registry:Path={Path.Combine(workDirectory, "registry.db")}",
+            $"--Switchboard:Registry:Sqlite:Path={Path.Combine(workDirectory, "registry.db")}",
             $"--Switchboard:Limits:MaxConnections={Settings.MaxConnections + 100}",
             .. Arguments,
         ]

@@ -1,6 +1,5 @@
 using SeedApp.Handlers;
 using SeedApp.Management;
-using Switchboard.Hosting;
 using Switchboard.Sqlite;
 
 namespace SeedApp;
@@ -39,11 +38,11 @@ public static class SeedAppHost
         // directory unless configured otherwise.
         var settings = builder.Configuration.GetSection(SectionName).Get<SeedAppOptions>() ?? new SeedAppOptions();
         var dataDirectory = Path.GetFullPath(settings.DataDirectory ?? Path.Combine(AppContext.BaseDirectory, "data"));
-        if (builder.Configuration["Switchboard:Registry:Path"] is null)
+        if (builder.Configuration["Switchboard:Registry:Sqlite:Path"] is null)
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Switchboard:Registry:Path"] = Path.Combine(dataDirectory, "switchboard.db"),
+                ["Switchboard:Registry:Sqlite:Path"] = Path.Combine(dataDirectory, "switchboard.db"),
             });
         }
 
@@ -52,11 +51,11 @@ public static class SeedAppHost
         builder.Services.AddHttpClient(ApiGatewayManagementApiClientFactory.HttpClientName);
         builder.Services.AddSingleton<ApiGatewayManagementApiClientFactory>();
 
-        builder.Services.AddSqliteRegistry();
-        builder.Services.AddSwitchboard(builder.Configuration);
-        builder.Services.AddRouteHandler<ConnectHandler>("seed.connect");
-        builder.Services.AddRouteHandler<DisconnectHandler>("seed.disconnect");
-        builder.Services.AddRouteHandler<SendHandler>("seed.send");
+        builder.Services.AddSwitchboard(builder.Configuration)
+            .AddSqliteRegistry()
+            .AddRouteHandler<ConnectHandler>("seed.connect")
+            .AddRouteHandler<DisconnectHandler>("seed.disconnect")
+            .AddRouteHandler<SendHandler>("seed.send");
 
         var app = builder.Build();
         app.Services.GetRequiredService<ConnectionTable>().EnsureCreated();

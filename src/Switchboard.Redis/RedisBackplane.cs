@@ -17,7 +17,7 @@ namespace Switchboard.Redis;
 /// <list type="bullet">
 /// <item>A post or delete for a connection on another node is a request to that node's inbox with a correlation id;
 /// the owning node queues (or closes) with its <see cref="LocalDelivery"/> and answers Queued / Gone / QueueFull, so 200
-/// still means "in the connection's queue on its node". No answer within <see cref="RegistryOptions.RequestTimeout"/>
+/// still means "in the connection's queue on its node". No answer within <see cref="RedisScaleOutOptions.RequestTimeout"/>
 /// (or before this node stops) is <see cref="SendStatus.Unknown"/> / <see cref="DisconnectStatus.Unknown"/> (503: the
 /// outcome is unknown). A node with nobody listening on its inbox is gone (410), unless its liveness key says it is
 /// alive (then <see cref="RegistryUnavailableException"/>, 503).</item>
@@ -54,14 +54,14 @@ public sealed class RedisBackplane : IBackplane, IHostedService
     private ChannelMessageQueue? _broadcasts;
     private long _nextCorrelationId;
 
-    internal RedisBackplane(RedisConnection redis, LocalDelivery delivery, IOptions<SwitchboardOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisBackplane> logger)
+    internal RedisBackplane(RedisConnection redis, LocalDelivery delivery, IOptions<RedisScaleOutOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisBackplane> logger)
     {
         _time = time;
         _redis = redis;
         _keys = redis.Keys;
         _delivery = delivery;
         _node = node;
-        _timeout = options.Value.Registry.RequestTimeout;
+        _timeout = options.Value.RequestTimeout;
         _logger = logger;
     }
 

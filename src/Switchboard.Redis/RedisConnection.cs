@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Registry;
 
@@ -14,14 +13,14 @@ namespace Switchboard.Redis;
 /// restarts and outages: StackExchange.Redis reconnects and re-subscribes by itself, commands fail fast meanwhile,
 /// and <see cref="Restored"/> tells the registry to re-register at once.
 /// </summary>
-internal sealed class RedisConnection(IOptions<SwitchboardOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisConnection> logger)
+internal sealed class RedisConnection(IOptions<RedisScaleOutOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisConnection> logger)
     : IHostedService, IAsyncDisposable
 {
-    private readonly RegistryOptions _options = options.Value.Registry;
-    private ConnectionMultiplexer? _multiplexer;
+    private readonly RedisScaleOutOptions _options = options.Value;
+    private IConnectionMultiplexer? _multiplexer;
     private long _unreachableSinceMs;
 
-    public RedisKeys Keys { get; } = new(options.Value.Registry.KeyPrefix);
+    public RedisKeys Keys { get; } = new(options.Value.KeyPrefix);
 
     public IDatabase Database => Multiplexer.GetDatabase();
 
@@ -36,25 +35,19 @@ internal sealed class RedisConnection(IOptions<SwitchboardOptions> options, Node
     /// <summary>Raised (on a StackExchange.Redis thread) when a physical connection to Redis is back.</summary>
     public event Action? Restored;
 
-    private ConnectionMultiplexer Multiplexer => _multiplexer ?? throw new RegistryUnavailableException("The Redis registry is not started");
+    private IConnectionMultiplexer Multiplexer => _multiplexer ?? throw new RegistryUnavailableException("The Redis registry is not started");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var configuration = ConfigurationOptions.Parse(_options.Configuration!);
-
-        // Keep reconnecting after a failure instead of giving up, and fail commands at once while there is no
-        // connection: a connect attempt then gets 503 right away instead of waiting out a timeout.
-        configuration.AbortOnConnectFail = false;
-        configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        configuration.ClientName ??= "switchboard-" + node.Id;
-        var endpoints = string.Join(", ", configuration.EndPoints.Select(endpoint => endpoint.ToString()));
-
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        var multiplexer = _options.ConnectionFactory is { } factory
+            ? await factory(TextWriter.Null).ConfigureAwait(false)
+            : await ConnectAsync(_options.Configuration!).ConfigureAwait(false);
+        var endpoints = string.Join(", ", multiplexer.GetEndPoints().Select(endpoint => endpoint.ToString()));
         if (!multiplexer.IsConnected)
         {
             await multiplexer.DisposeAsync().ConfigureAwait(false);
             throw new RegistryUnavailableException(
-                $"Redis ({endpoints}, from Switchboard:Registry:Configuration) is unreachable; a node needs Redis to start. " +
+                $"Redis ({endpoints}, from {(_options.ConnectionFactory is null ? RedisScaleOutOptions.Section.FullPath + ":Configuration" : "the ConnectionFactory")}) is unreachable; a node needs Redis to start. " +
                 "Once started, nodes keep running through Redis outages.");
         }
 
@@ -62,6 +55,18 @@ internal sealed class RedisConnection(IOptions<SwitchboardOptions> options, Node
         multiplexer.ConnectionRestored += OnConnectionRestored;
         _multiplexer = multiplexer;
         RedisLog.Connected(logger, node.Id, endpoints, _options.KeyPrefix);
+    }
+
+    private async Task<IConnectionMultiplexer> ConnectAsync(string configurationString)
+    {
+        var configuration = ConfigurationOptions.Parse(configurationString);
+
+        // Keep reconnecting after a failure instead of giving up, and fail commands at once while there is no
+        // connection: a connect attempt then gets 503 right away instead of waiting out a timeout.
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ClientName ??= "switchboard-" + node.Id;
+        return await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

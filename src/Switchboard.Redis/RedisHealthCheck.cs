@@ -11,9 +11,9 @@ namespace Switchboard.Redis;
 /// serves the connections it holds) while Redis is unreachable or the heartbeat is older than the node timeout, with a
 /// description of what works and what does not.
 /// </summary>
-internal sealed class RedisHealthCheck(RedisConnection redis, RedisConnectionRegistry registry, RedisNodeLiveness liveness, NodeIdentity node, IOptions<SwitchboardOptions> options, TimeProvider time) : IHealthCheck
+internal sealed class RedisHealthCheck(RedisConnection redis, RedisConnectionRegistry registry, RedisNodeLiveness liveness, NodeIdentity node, IOptions<RedisScaleOutOptions> options, TimeProvider time) : IHealthCheck
 {
-    private readonly RegistryOptions _options = options.Value.Registry;
+    private readonly RedisScaleOutOptions _options = options.Value;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace Switchboard.Redis;
 
 /// <summary>
-/// Every key and channel Switchboard uses in Redis, under one prefix (<c>Switchboard:Registry:KeyPrefix</c>, default
+/// Every key and channel Switchboard uses in Redis, under one prefix (<c>Switchboard:Registry:Redis:KeyPrefix</c>, default
 /// <c>switchboard</c>). Layout, with <c>P</c> the prefix:
 /// <list type="bullet">
 /// <item><c>P:connections</c> — sorted set of every connection id, all scores 0, so <c>ZRANGEBYLEX</c> pages by id.</item>

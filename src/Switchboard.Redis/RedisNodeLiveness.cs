@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Switchboard.Configuration;
 using Switchboard.Connections;
 
 namespace Switchboard.Redis;
@@ -14,8 +13,8 @@ namespace Switchboard.Redis;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>Every <see cref="RegistryOptions.HeartbeatInterval"/> the node renews a key that expires after
-/// <see cref="RegistryOptions.NodeTimeout"/>, then sweeps: entries of nodes whose key expired are purged by whichever
+/// <item>Every <see cref="RedisScaleOutOptions.HeartbeatInterval"/> the node renews a key that expires after
+/// <see cref="RedisScaleOutOptions.NodeTimeout"/>, then sweeps: entries of nodes whose key expired are purged by whichever
 /// node sweeps first.</item>
 /// <item>A heartbeat that finds the node's key gone (Redis restarted empty, or the node was out of touch long enough
 /// to be declared dead), and a heartbeat right after any reconnect to Redis, re-register every connection the node
@@ -31,7 +30,7 @@ internal sealed class RedisNodeLiveness : IHostedService, IDisposable
     private readonly RedisConnection _redis;
     private readonly RedisKeys _keys;
     private readonly RedisConnectionRegistry _registry;
-    private readonly RegistryOptions _options;
+    private readonly RedisScaleOutOptions _options;
     private readonly NodeIdentity _node;
     private readonly TimeProvider _time;
     private readonly ILogger<RedisNodeLiveness> _logger;
@@ -42,12 +41,12 @@ internal sealed class RedisNodeLiveness : IHostedService, IDisposable
     private bool _heartbeatFailing;
     private int _reRegisterRequested;
 
-    public RedisNodeLiveness(RedisConnection redis, RedisConnectionRegistry registry, IOptions<SwitchboardOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisNodeLiveness> logger)
+    public RedisNodeLiveness(RedisConnection redis, RedisConnectionRegistry registry, IOptions<RedisScaleOutOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisNodeLiveness> logger)
     {
         _redis = redis;
         _keys = redis.Keys;
         _registry = registry;
-        _options = options.Value.Registry;
+        _options = options.Value;
         _node = node;
         _time = time;
         _logger = logger;

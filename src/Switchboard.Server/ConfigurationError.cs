@@ -15,8 +15,11 @@ internal static class ConfigurationError
         switch (exception)
         {
             case OptionsValidationException validation:
-                description = "Switchboard cannot start: the configuration has errors:" + Environment.NewLine
-                    + string.Join(Environment.NewLine, validation.Failures.Select(failure => "  " + failure));
+                description = Describe([validation]);
+                return true;
+            case AggregateException aggregate when aggregate.InnerExceptions.All(inner => inner is OptionsValidationException):
+                // Each options class with errors (the gateway's and each backend's) reports its own, all at startup.
+                description = Describe(aggregate.InnerExceptions.Cast<OptionsValidationException>());
                 return true;
             case IOException { Message: var bind } when bind.StartsWith("Failed to bind to address", StringComparison.Ordinal):
                 // Kestrel's own message names the address and, for a busy port, the reason.
@@ -43,6 +46,10 @@ internal static class ConfigurationError
                 return false;
         }
     }
+
+    private static string Describe(IEnumerable<OptionsValidationException> validations) =>
+        "Switchboard cannot start: the configuration has errors:" + Environment.NewLine
+        + string.Join(Environment.NewLine, validations.SelectMany(validation => validation.Failures).Distinct().Select(failure => "  " + failure));
 
     /// <summary>
     /// Adds the JSON definition file at <paramref name="path"/> (loaded at once). A syntax error is reported with the

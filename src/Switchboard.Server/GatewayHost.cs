@@ -1,10 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
-using Switchboard.Hosting;
-using Switchboard.Redis;
 using Switchboard.Server.Demo;
-using Switchboard.Sqlite;
 
 namespace Switchboard.Server;
 
@@ -91,23 +88,27 @@ internal static class GatewayHost
         headers["Referrer-Policy"] = "no-referrer";
     }
 
-    /// <summary>The services of the executable: the gateway, the configured registry and the demo handlers.</summary>
+    /// <summary>The services of the executable: the gateway, the registry chosen by <c>Switchboard:Registry:Provider</c> and the demo handlers.</summary>
     public static IServiceCollection AddSwitchboardServer(this IServiceCollection services, IConfiguration configuration)
     {
-        var provider = configuration[$"{SwitchboardOptions.SectionName}:Registry:Provider"] ?? "sqlite";
+        services.AddHealthChecks();
+        var switchboard = services.AddSwitchboard(configuration);
+        switchboard.AddSettings<ServerRegistryOptions>(ServerRegistryOptions.Section)
+            .Validate(
+                registry => ServerRegistryOptions.Providers.Contains(registry.Provider, StringComparer.OrdinalIgnoreCase),
+                $"{ServerRegistryOptions.Section.FullPath}:Provider: unknown provider '{configuration[ServerRegistryOptions.Section.FullPath + ":Provider"]}' (expected one of: {string.Join(", ", ServerRegistryOptions.Providers)})");
+        var provider = configuration[ServerRegistryOptions.Section.FullPath + ":Provider"] ?? "sqlite";
         if (provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
         {
-            services.AddSqliteRegistry();
+            switchboard.AddSqliteRegistry();
         }
         else if (provider.Equals("redis", StringComparison.OrdinalIgnoreCase))
         {
-            services.AddRedisRegistry();
+            switchboard.AddRedisScaleOut();
         }
 
-        services.AddHealthChecks();
-        services.AddSwitchboard(configuration);
+        switchboard.AddDemoHandlers();
         services.AddSwitchboardBufferPool();
-        services.AddDemoHandlers();
         return services;
     }
 

@@ -3,7 +3,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Registry;
 
@@ -37,10 +36,10 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
     private SqliteConnection? _writer;
     private Task? _writerLoop;
 
-    /// <summary>Creates the registry for the file named by <c>Switchboard:Registry:Path</c>.</summary>
-    public SqliteConnectionRegistry(IOptions<SwitchboardOptions> options, NodeIdentity node, ILogger<SqliteConnectionRegistry> logger)
+    /// <summary>Creates the registry for the file named by <c>Switchboard:Registry:Sqlite:Path</c>.</summary>
+    public SqliteConnectionRegistry(IOptions<SqliteRegistryOptions> options, NodeIdentity node, ILogger<SqliteConnectionRegistry> logger)
     {
-        _path = Path.GetFullPath(options.Value.Registry.Path);
+        _path = Path.GetFullPath(options.Value.Path);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
         _node = node;
         _logger = logger;
@@ -91,7 +90,7 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
     /// </summary>
     private FileStream OpenLockFile()
     {
-        const string Key = "Switchboard:Registry:Path";
+        const string Key = "Switchboard:Registry:Sqlite:Path";
         var lockPath = _path + ".lock";
         var directory = Path.GetDirectoryName(_path)!;
         if (!Directory.Exists(directory))

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Switchboard.Connections;
-using Switchboard.Hosting;
 using Switchboard.Registry;
 using Switchboard.Testing;
 
@@ -32,11 +31,11 @@ public sealed class ActivityTests : IAsyncLifetime
             settings[$"Switchboard:Routes:{i}:Integration:Handler"] = "recorder";
         }
 
-        _gateway = await TestGateway.StartAsync(settings, services =>
+        _gateway = await TestGateway.StartAsync(settings, switchboard =>
         {
-            services.AddRouteHandler("recorder", _recorder.HandleAsync);
-            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
-            services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(_registry));
+            switchboard.AddRouteHandler("recorder", _recorder.HandleAsync);
+            switchboard.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
+            switchboard.Services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(_registry));
         }, useSqlite: false);
     }
 

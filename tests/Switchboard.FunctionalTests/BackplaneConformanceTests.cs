@@ -8,6 +8,6 @@ public sealed class LocalBackplaneConformanceTests : BackplaneConformanceTests
 {
     protected override int NodeCount => 1;
 
-    protected override Task<TestGateway> StartNodeAsync(Dictionary<string, string?> settings, Action<IServiceCollection> suiteServices) =>
+    protected override Task<TestGateway> StartNodeAsync(Dictionary<string, string?> settings, Action<ISwitchboardBuilder> suiteServices) =>
         TestGateway.StartAsync(settings, suiteServices, useSqlite: false);
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Switchboard.Events;
-using Switchboard.Hosting;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;

@@ -27,7 +27,7 @@ public sealed class ConnectRouteTests : IAsyncLifetime
     }
 
     /// <summary>A gateway whose $connect, $disconnect and $default go to the recording backend.</summary>
-    private Task<TestGateway> StartAsync(Uri? connectUri = null, Action<IServiceCollection>? configureServices = null) =>
+    private Task<TestGateway> StartAsync(Uri? connectUri = null, Action<ISwitchboardBuilder>? configureServices = null) =>
         TestGateway.StartAsync(
             new Dictionary<string, string?>
             {
@@ -151,7 +151,7 @@ public sealed class ConnectRouteTests : IAsyncLifetime
     public async Task BackendNotAnsweringWithinTheRouteTimeout_RefusesWith504()
     {
         var time = new ObservableFakeTimeProvider();
-        await using var gateway = await StartAsync(configureServices: services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
+        await using var gateway = await StartAsync(configureServices: services => services.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         var timersBefore = time.TimersCreated(ConnectTimeout);
         _backend.Respond("connect", async _ =>
         {
@@ -245,7 +245,7 @@ public sealed class ConnectRouteTests : IAsyncLifetime
                 ["Switchboard:Routes:0:Integration:Type"] = "inprocess",
                 ["Switchboard:Routes:0:Integration:Handler"] = "post-to-self",
             },
-            services => services.AddKeyedSingleton<IWebSocketRouteHandler>("post-to-self", (provider, _) =>
+            services => services.Services.AddKeyedSingleton<IWebSocketRouteHandler>("post-to-self", (provider, _) =>
                 new PostToSelfHandler(provider.GetRequiredService<ConnectionManager>(), duringConnect)));
 
         await using var client = await gateway.ConnectAsync();

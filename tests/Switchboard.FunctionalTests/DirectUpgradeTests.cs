@@ -44,7 +44,7 @@ public sealed class DirectUpgradeTests
 
     private int StageRequests => Volatile.Read(ref _stageRequests);
 
-    private Task<TestGateway> StartAsync(bool directUpgrade = true, Dictionary<string, string?>? extra = null, Action<IServiceCollection>? configureServices = null)
+    private Task<TestGateway> StartAsync(bool directUpgrade = true, Dictionary<string, string?>? extra = null, Action<ISwitchboardBuilder>? configureServices = null)
     {
         var settings = new Dictionary<string, string?>(extra ?? []) { ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false" };
         foreach (var (routeKey, i) in new[] { "$connect", "$disconnect", "$default" }.Select((key, i) => (key, i)))
@@ -59,7 +59,7 @@ public sealed class DirectUpgradeTests
             settings,
             services =>
             {
-                services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler);
+                services.Services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler);
                 configureServices?.Invoke(services);
             },
             configureApp: app => app.Use((context, next) =>
@@ -265,7 +265,7 @@ public sealed class DirectUpgradeTests
         var time = new ObservableFakeTimeProvider();
         await using var gateway = await StartAsync(
             extra: new() { ["Switchboard:Limits:KeepAliveInterval"] = "00:00:00" },
-            configureServices: services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
+            configureServices: services => services.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         var timeout = gateway.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout;
         var handshake = RawWebSocketClient.HandshakeRequest(gateway.WebSocketUri);
         var requestLine = handshake[..(handshake.AsSpan().IndexOf("\r\n"u8) + 2)];
@@ -294,7 +294,7 @@ public sealed class DirectUpgradeTests
     {
         // Kestrel stores Timeout.InfiniteTimeSpan as TimeSpan.MaxValue.
         await using var gateway = await StartAsync(directUpgrade, configureServices: services =>
-            services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.RequestHeadersTimeout = Timeout.InfiniteTimeSpan));
+            services.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.RequestHeadersTimeout = Timeout.InfiniteTimeSpan));
 
         await using var client = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri);
         using var http = new HttpClient();

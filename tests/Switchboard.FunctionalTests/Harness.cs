@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.Hosting;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
@@ -24,7 +23,7 @@ internal sealed class Harness : IAsyncDisposable
     /// <param name="settings">Configuration keys applied over the routes.</param>
     /// <param name="configure">More services.</param>
     /// <param name="directUpgrade">Which layer answers handshakes (docs/configuration.md, Transport).</param>
-    public static async Task<Harness> StartAsync(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null, bool directUpgrade = true)
+    public static async Task<Harness> StartAsync(Dictionary<string, string?>? settings = null, Action<ISwitchboardBuilder>? configure = null, bool directUpgrade = true)
     {
         var recorder = new RouteEventRecorder();
         var all = new Dictionary<string, string?> { ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false" };

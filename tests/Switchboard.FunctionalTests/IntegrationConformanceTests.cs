@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Switchboard.Events;
-using Switchboard.Hosting;
 using Switchboard.Integrations;
 using Switchboard.Testing;
 
@@ -27,7 +26,7 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
     /// <summary>Adds the probe route's integration keys (<c>Type</c> and <c>Uri</c> or <c>Handler</c>) under <paramref name="prefix"/>.</summary>
     protected abstract void AddIntegration(IDictionary<string, string?> settings, string prefix);
 
-    protected virtual void ConfigureServices(IServiceCollection services)
+    protected virtual void ConfigureServices(ISwitchboardBuilder services)
     {
     }
 
@@ -67,7 +66,7 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
             ConfigureServices(services);
             if (time is not null)
             {
-                services.Replace(ServiceDescriptor.Singleton(time));
+                services.Services.Replace(ServiceDescriptor.Singleton(time));
             }
         });
     }
@@ -251,7 +250,7 @@ public sealed class InProcessIntegrationConformanceTests : IntegrationConformanc
         settings[$"{prefix}:Handler"] = "probe-handler";
     }
 
-    protected override void ConfigureServices(IServiceCollection services) =>
+    protected override void ConfigureServices(ISwitchboardBuilder services) =>
         services.AddRouteHandler("probe-handler", (e, cancellationToken) => Volatile.Read(ref _behavior)(e, cancellationToken));
 
     protected override void AnswerWithBody(string body) =>

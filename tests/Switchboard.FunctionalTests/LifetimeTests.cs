@@ -44,10 +44,10 @@ public sealed class LifetimeTests
 
         var gateway = await TestGateway.StartAsync(settings, services =>
         {
-            services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler);
+            services.Services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler);
             if (fakeTime)
             {
-                services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
+                services.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
             }
         });
         return (gateway, gateway.Services.GetServices<IHostedService>().OfType<ConnectionLifetimeMonitor>().Single());

@@ -13,7 +13,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Connections;
-using Switchboard.Hosting;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
@@ -216,7 +215,7 @@ public sealed partial class ManagementApiTests
     public async Task GetConnection_LastActiveAtMovesForward_WhenADataFrameCrossesTheConnection()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2025, 1, 2, 3, 4, 5, 678, TimeSpan.Zero));
-        await using var harness = await Harness.StartAsync(configure: services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        await using var harness = await Harness.StartAsync(configure: services => services.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
         var (client, id) = await harness.ConnectAsync();
         await using var _ = client;
         Assert.Equal(("2025-01-02T03:04:05.678Z", "2025-01-02T03:04:05.678Z"), await GetTimestampsAsync(harness, id));
@@ -687,7 +686,7 @@ public sealed partial class ManagementApiTests
     {
         public const string Header = "X-Test-Remote-Address";
 
-        public static void Install(IServiceCollection services) => services.AddSingleton<IStartupFilter, RemoteAddressFromHeader>();
+        public static void Install(ISwitchboardBuilder switchboard) => switchboard.Services.AddSingleton<IStartupFilter, RemoteAddressFromHeader>();
 
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {

@@ -33,7 +33,7 @@ public sealed class ProtocolTests
             ["Switchboard:Routes:1:Integration:Type"] = "inprocess",
             ["Switchboard:Routes:1:Integration:Handler"] = "recorder",
         },
-        services => services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler));
+        services => services.Services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler));
 
     [Fact]
     public async Task PlainHttpGet_Answers426_WithUpgradeWebsocketHeader()

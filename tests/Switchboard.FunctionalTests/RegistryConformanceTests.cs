@@ -117,7 +117,7 @@ public sealed class SqliteRegistryConformanceTests : RegistryConformanceTests
 
     private static SqliteConnectionRegistry Create(string path, ILogger<SqliteConnectionRegistry>? logger = null, NodeIdentity? node = null)
     {
-        var options = new SwitchboardOptions { Registry = new RegistryOptions { Path = path } };
+        var options = new SqliteRegistryOptions { Path = path };
         return new SqliteConnectionRegistry(Options.Create(options), node ?? new NodeIdentity(), logger ?? new ListLogger<SqliteConnectionRegistry>());
     }
 

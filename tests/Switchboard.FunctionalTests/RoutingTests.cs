@@ -31,7 +31,7 @@ public sealed partial class RoutingTests
             settings.TryAdd($"Switchboard:Routes:{i}:TwoWay", "true");
         }
 
-        return TestGateway.StartAsync(settings, services => services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler));
+        return TestGateway.StartAsync(settings, services => services.Services.AddKeyedSingleton<IWebSocketRouteHandler>("recorder", _handler));
     }
 
     [Theory]

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Connections;
-using Switchboard.Hosting;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;

@@ -1,5 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
-using Switchboard.Hosting;
 using Switchboard.Integrations;
 using Switchboard.Testing;
 

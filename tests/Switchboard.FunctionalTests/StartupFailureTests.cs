@@ -43,9 +43,9 @@ public sealed class StartupFailureTests : IDisposable
     {
         var missing = Path.Combine(_directory.Path, "no", "such");
 
-        var (exitCode, output) = await RunServerAsync(["--Switchboard:Registry:Path", Path.Combine(missing, "registry.db")]);
+        var (exitCode, output) = await RunServerAsync(["--Switchboard:Registry:Sqlite:Path", Path.Combine(missing, "registry.db")]);
 
-        AssertOneLineFailure(exitCode, output, "Switchboard:Registry:Path", $"the directory {missing} of the registry file");
+        AssertOneLineFailure(exitCode, output, "Switchboard:Registry:Sqlite:Path", $"the directory {missing} of the registry file");
         Assert.False(Directory.Exists(Path.Combine(_directory.Path, "no")));
     }
 
@@ -55,7 +55,7 @@ public sealed class StartupFailureTests : IDisposable
         var registry = Path.Combine(_directory.Path, "registry.db");
         Directory.CreateDirectory(registry + ".lock");
 
-        var (exitCode, output) = await RunServerAsync(["--Switchboard:Registry:Path", registry]);
+        var (exitCode, output) = await RunServerAsync(["--Switchboard:Registry:Sqlite:Path", registry]);
 
         AssertOneLineFailure(exitCode, output, registry + ".lock", "is a directory");
         Assert.DoesNotContain("another Switchboard process", output, StringComparison.Ordinal);
@@ -67,7 +67,7 @@ public sealed class StartupFailureTests : IDisposable
         var registry = Path.Combine(_directory.Path, "registry.db");
         File.CreateSymbolicLink(registry + ".lock", Path.Combine(_directory.Path, "gone", "registry.db.lock"));
 
-        var (exitCode, output) = await RunServerAsync(["--Switchboard:Registry:Path", registry]);
+        var (exitCode, output) = await RunServerAsync(["--Switchboard:Registry:Sqlite:Path", registry]);
 
         AssertOneLineFailure(exitCode, output, $"cannot create the lock file {registry}.lock", "Could not find");
         Assert.DoesNotContain("another Switchboard process", output, StringComparison.Ordinal);

@@ -33,15 +33,19 @@ public sealed class BackplaneTests : IAsyncLifetime
         _inspection = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
         var settings = new Dictionary<string, string?>
         {
-            ["Switchboard:Registry:Configuration"] = _redis.Configuration,
+            ["Switchboard:Registry:Redis:Configuration"] = _redis.Configuration,
             // Redis expires liveness keys on its own clock.
-            ["Switchboard:Registry:NodeTimeout"] = "00:05:00",
+            ["Switchboard:Registry:Redis:NodeTimeout"] = "00:05:00",
         };
         for (var i = 0; i < 3; i++)
         {
             _nodes.Add(await TestGateway.StartAsync(
                 settings,
-                services => services.AddRedisRegistry().Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)),
+                switchboard =>
+                {
+                    switchboard.AddRedisScaleOut();
+                    switchboard.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
+                },
                 useSqlite: false));
         }
     }

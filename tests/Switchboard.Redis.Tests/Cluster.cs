@@ -54,10 +54,10 @@ public sealed class Cluster : IAsyncDisposable
     public static string[] NodeArguments(string redisConfiguration) =>
     [
         "--Switchboard:Registry:Provider=redis",
-        $"--Switchboard:Registry:Configuration={redisConfiguration}",
-        $"--Switchboard:Registry:HeartbeatInterval={HeartbeatInterval.ToString("c", CultureInfo.InvariantCulture)}",
-        $"--Switchboard:Registry:NodeTimeout={NodeTimeout.ToString("c", CultureInfo.InvariantCulture)}",
-        $"--Switchboard:Registry:RequestTimeout={RequestTimeout.ToString("c", CultureInfo.InvariantCulture)}",
+        $"--Switchboard:Registry:Redis:Configuration={redisConfiguration}",
+        $"--Switchboard:Registry:Redis:HeartbeatInterval={HeartbeatInterval.ToString("c", CultureInfo.InvariantCulture)}",
+        $"--Switchboard:Registry:Redis:NodeTimeout={NodeTimeout.ToString("c", CultureInfo.InvariantCulture)}",
+        $"--Switchboard:Registry:Redis:RequestTimeout={RequestTimeout.ToString("c", CultureInfo.InvariantCulture)}",
     ];
 
     /// <summary>SIGKILLs a node; its output stays available to <see cref="Logs"/>.</summary>

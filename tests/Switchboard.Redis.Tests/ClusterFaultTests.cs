@@ -210,9 +210,9 @@ public sealed class ClusterFaultTests
     }
 
     [Theory]
-    [InlineData("{\"Switchboard\":{\"Registry\":{\"Provider\":\"redis\"}}}", "Switchboard:Registry:Configuration: is required for the redis provider")]
-    [InlineData("{\"Switchboard\":{\"Registry\":{\"Provider\":\"redis\",\"Configuration\":\"127.0.0.1:6379,nonsense=1\"}}}", "Switchboard:Registry:Configuration: not a valid StackExchange.Redis configuration string")]
-    [InlineData("{\"Switchboard\":{\"Registry\":{\"Provider\":\"redis\",\"Configuration\":\"127.0.0.1:6379\",\"HeartbeatInterval\":\"00:00:06\"}}}", "Switchboard:Registry:NodeTimeout:")]
+    [InlineData("{\"Switchboard\":{\"Registry\":{\"Provider\":\"redis\"}}}", "Switchboard:Registry:Redis:Configuration: is required for Redis")]
+    [InlineData("{\"Switchboard\":{\"Registry\":{\"Provider\":\"redis\",\"Redis\":{\"Configuration\":\"127.0.0.1:6379,nonsense=1\"}}}}", "Switchboard:Registry:Redis:Configuration: not a valid StackExchange.Redis configuration string")]
+    [InlineData("{\"Switchboard\":{\"Registry\":{\"Provider\":\"redis\",\"Redis\":{\"Configuration\":\"127.0.0.1:6379\",\"HeartbeatInterval\":\"00:00:06\"}}}}", "Switchboard:Registry:Redis:NodeTimeout:")]
     public async Task ConfigCheck_OfABadRedisRegistry_ListsTheKeyPath(string definition, string expected)
     {
         using var directory = new TemporaryDirectory();

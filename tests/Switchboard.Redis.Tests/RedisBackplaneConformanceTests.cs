@@ -25,16 +25,16 @@ public sealed class RedisBackplaneConformanceTests(RedisServerFixture redis) : C
         }
     }
 
-    protected override Task<TestGateway> StartNodeAsync(Dictionary<string, string?> settings, Action<IServiceCollection> suiteServices)
+    protected override Task<TestGateway> StartNodeAsync(Dictionary<string, string?> settings, Action<ISwitchboardBuilder> suiteServices)
     {
-        settings["Switchboard:Registry:Configuration"] = redis.Server.Configuration;
-        settings["Switchboard:Registry:KeyPrefix"] = _prefix;
+        settings["Switchboard:Registry:Redis:Configuration"] = redis.Server.Configuration;
+        settings["Switchboard:Registry:Redis:KeyPrefix"] = _prefix;
         // Long enough for 300 pipelined posts on a busy machine, short enough to wait out in the unknown-outcome tests.
-        settings["Switchboard:Registry:RequestTimeout"] = "00:00:02";
-        return TestGateway.StartAsync(settings, services =>
+        settings["Switchboard:Registry:Redis:RequestTimeout"] = "00:00:02";
+        return TestGateway.StartAsync(settings, switchboard =>
         {
-            suiteServices(services);
-            services.AddRedisRegistry();
+            suiteServices(switchboard);
+            switchboard.AddRedisScaleOut();
         }, useSqlite: false);
     }
 

@@ -11,7 +11,7 @@ internal sealed class RedisRegistryNode : IAsyncDisposable
 {
     private bool _stopped;
 
-    private RedisRegistryNode(RedisConnection connection, RedisConnectionRegistry registry, RedisNodeLiveness liveness, NodeIdentity node, RegistryOptions options)
+    private RedisRegistryNode(RedisConnection connection, RedisConnectionRegistry registry, RedisNodeLiveness liveness, NodeIdentity node, RedisScaleOutOptions options)
     {
         Connection = connection;
         Registry = registry;
@@ -28,20 +28,19 @@ internal sealed class RedisRegistryNode : IAsyncDisposable
 
     public NodeIdentity Node { get; }
 
-    public RegistryOptions Options { get; }
+    public RedisScaleOutOptions Options { get; }
 
     /// <param name="time">The clock of the node (heartbeats); the system clock unless given.</param>
     public static async Task<RedisRegistryNode> StartAsync(string configuration, string keyPrefix, TimeSpan? heartbeat = null, TimeSpan? nodeTimeout = null, TimeProvider? time = null)
     {
-        var options = new RegistryOptions
+        var options = new RedisScaleOutOptions
         {
-            Provider = "redis",
             Configuration = configuration,
             KeyPrefix = keyPrefix,
             HeartbeatInterval = heartbeat ?? TimeSpan.FromMilliseconds(200),
             NodeTimeout = nodeTimeout ?? TimeSpan.FromSeconds(2),
         };
-        var switchboard = Microsoft.Extensions.Options.Options.Create(new SwitchboardOptions { Registry = options });
+        var switchboard = Microsoft.Extensions.Options.Options.Create(options);
         var node = new NodeIdentity();
         var connection = new RedisConnection(switchboard, node, TimeProvider.System, NullLogger<RedisConnection>.Instance);
         await connection.StartAsync(CancellationToken.None);

@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Backplane;
 using Switchboard.Connections;
-using Switchboard.Hosting;
 using Xunit;
 
 namespace Switchboard.Testing;
@@ -40,7 +39,7 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
         var nodes = new List<TestGateway>();
         for (var i = 0; i < NodeCount; i++)
         {
-            nodes.Add(await StartNodeAsync(new Dictionary<string, string?>(settings), services => services.AddRouteHandler("recorder", Recorder.HandleAsync)));
+            nodes.Add(await StartNodeAsync(new Dictionary<string, string?>(settings), switchboard => switchboard.AddRouteHandler("recorder", Recorder.HandleAsync)));
         }
 
         Nodes = nodes;
@@ -61,9 +60,9 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
 
     /// <summary>
     /// Starts one node of the cluster with <paramref name="settings"/> (the suite's routes; add the implementation's
-    /// own) and the suite's services (<paramref name="suiteServices"/>; call it, then register the implementation).
+    /// own) and the suite's route handler (<paramref name="suiteServices"/>; call it, then add the implementation).
     /// </summary>
-    protected abstract Task<TestGateway> StartNodeAsync(Dictionary<string, string?> settings, Action<IServiceCollection> suiteServices);
+    protected abstract Task<TestGateway> StartNodeAsync(Dictionary<string, string?> settings, Action<ISwitchboardBuilder> suiteServices);
 
     [Fact]
     public async Task SendAsync_ThroughOneNode_QueuesEveryMessageOnce_InTheOrderIssued()

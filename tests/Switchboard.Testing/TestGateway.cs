@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Switchboard.Hosting;
 using Switchboard.Sqlite;
 
 namespace Switchboard.Testing;
@@ -48,7 +47,7 @@ public sealed class TestGateway : IAsyncDisposable
     /// <param name="configureApp">Adds application middleware: runs after path normalization, before routing.</param>
     public static async Task<TestGateway> StartAsync(
         IDictionary<string, string?> settings,
-        Action<IServiceCollection>? configureServices = null,
+        Action<ISwitchboardBuilder>? configureServices = null,
         bool useSqlite = true,
         TemporaryDirectory? directory = null,
         Action<WebApplication>? configureApp = null)
@@ -59,22 +58,21 @@ public sealed class TestGateway : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new TestLoggerProvider());
         var all = new Dictionary<string, string?>(settings);
-        all.TryAdd("Switchboard:Registry:Path", Path.Combine(directory.Path, "registry.db"));
-        // As the executable ships; tests of the HTTP-pipeline handshake set it to false.
-        all.TryAdd("Switchboard:Transport:DirectUpgrade", "true");
-        if (!useSqlite)
-        {
-            all["Switchboard:Registry:Provider"] = "memory";
-        }
-
-        builder.Configuration.AddInMemoryCollection(all);
         if (useSqlite)
         {
-            builder.Services.AddSqliteRegistry();
+            all.TryAdd("Switchboard:Registry:Sqlite:Path", Path.Combine(directory.Path, "registry.db"));
         }
 
-        builder.Services.AddSwitchboard(builder.Configuration);
-        configureServices?.Invoke(builder.Services);
+        // As the executable ships; tests of the HTTP-pipeline handshake set it to false.
+        all.TryAdd("Switchboard:Transport:DirectUpgrade", "true");
+        builder.Configuration.AddInMemoryCollection(all);
+        var switchboard = builder.Services.AddSwitchboard(builder.Configuration);
+        if (useSqlite)
+        {
+            switchboard.AddSqliteRegistry();
+        }
+
+        configureServices?.Invoke(switchboard);
         var app = builder.Build();
         app.UseSwitchboardPathNormalization();
         configureApp?.Invoke(app);

@@ -22,8 +22,10 @@ internal static class ConfigCommands
             services.AddLogging();
             services.AddSwitchboardServer(configuration);
             using var provider = services.BuildServiceProvider();
+            // Every options class checked at startup (the gateway's, the registry's), all reported together.
+            provider.GetRequiredService<IStartupValidator>().Validate();
             var options = provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
-            output.WriteLine($"{file.FullName}: OK — stage '{options.Stage}', {options.Routes.Count} route(s), registry {options.Registry.Provider}.");
+            output.WriteLine($"{file.FullName}: OK — stage '{options.Stage}', {options.Routes.Count} route(s), registry {provider.GetRequiredService<IOptions<ServerRegistryOptions>>().Value.Provider}.");
             return 0;
         }
         catch (Exception exception) when (ConfigurationError.TryDescribe(exception, listenAddresses: null, out var description))

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Events;
-using Switchboard.Hosting;
 using Switchboard.Integrations;
 
 namespace Switchboard.Server.Demo;
@@ -12,7 +11,7 @@ namespace Switchboard.Server.Demo;
 /// </summary>
 internal static class DemoHandlers
 {
-    public static IServiceCollection AddDemoHandlers(this IServiceCollection services)
+    public static ISwitchboardBuilder AddDemoHandlers(this ISwitchboardBuilder services)
     {
         // sendmessage: {"action":"sendmessage","data":"…"} sends data (or the whole body) to every connection.
         services.AddRouteHandler<BroadcastHandler>("demo.broadcast");

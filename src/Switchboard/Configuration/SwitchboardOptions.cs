@@ -31,9 +31,6 @@ public sealed class SwitchboardOptions
     /// <summary>Sizes and lifetimes; defaults are API Gateway's.</summary>
     public LimitsOptions Limits { get; set; } = new();
 
-    /// <summary>Where the connection registry lives.</summary>
-    public RegistryOptions Registry { get; set; } = new();
-
     /// <summary>How WebSocket connections reach the gateway.</summary>
     public TransportOptions Transport { get; set; } = new();
 

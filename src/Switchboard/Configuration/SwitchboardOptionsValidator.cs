@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Connections;
 using Microsoft.Extensions.Options;
-using Switchboard.Integrations.InProcess;
+using Switchboard.Integrations;
 using Switchboard.Routing;
 
 namespace Switchboard.Configuration;
@@ -14,23 +14,22 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
 {
     private const string Root = SwitchboardOptions.SectionName;
     private static readonly string[] ReservedRouteKeys = [RouteTable.ConnectKey, RouteTable.DisconnectKey, RouteTable.DefaultKey];
-    private static readonly string[] Providers = ["sqlite", "memory", "redis"];
     private static readonly TimeSpan MinIntegrationTimeout = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxIntegrationTimeout = TimeSpan.FromMinutes(15);
 
     public ValidateOptionsResult Validate(string? name, SwitchboardOptions options)
     {
-        var errors = Collect(options, services.GetService<IServiceProviderIsKeyedService>());
+        var errors = Collect(options, services, OpenFileLimit.Current());
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>Every problem in <paramref name="options"/>; empty when it is valid.</summary>
-    public static List<string> Collect(SwitchboardOptions options, IServiceProviderIsKeyedService? handlers) =>
-        Collect(options, handlers, OpenFileLimit.Current());
-
-    /// <summary>Every problem in <paramref name="options"/> for a process with <paramref name="openFileLimit"/> open files (null: no limit).</summary>
-    public static List<string> Collect(SwitchboardOptions options, IServiceProviderIsKeyedService? handlers, long? openFileLimit)
+    /// <summary>
+    /// Every problem in <paramref name="options"/> for a process with <paramref name="openFileLimit"/> open files
+    /// (null: no limit); integration kinds and route handlers are those registered in <paramref name="services"/>.
+    /// </summary>
+    public static List<string> Collect(SwitchboardOptions options, IServiceProvider services, long? openFileLimit)
     {
+        var kinds = new RegisteredIntegrationKinds(services);
         var errors = new List<string>();
         void Error(string key, string message) => errors.Add($"{Root}:{key}: {message}");
 
@@ -52,24 +51,11 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < options.Routes.Count; i++)
         {
-            ValidateRoute($"Routes:{i}", options.Routes[i], i, seen, handlers, Error);
+            ValidateRoute($"Routes:{i}", options.Routes[i], i, seen, kinds, Error);
         }
 
         ValidateLimits(options.Limits, Error);
         ValidateBudget(options, openFileLimit, Error);
-
-        if (!Providers.Contains(options.Registry.Provider, StringComparer.OrdinalIgnoreCase))
-        {
-            Error("Registry:Provider", $"unknown provider '{options.Registry.Provider}' (expected one of: {string.Join(", ", Providers)})");
-        }
-        else if (options.Registry.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Registry.Path))
-        {
-            Error("Registry:Path", "must name the SQLite database file");
-        }
-        else if (options.Registry.Provider.Equals("redis", StringComparison.OrdinalIgnoreCase))
-        {
-            ValidateRedis(options.Registry, Error);
-        }
 
         for (var i = 0; i < options.Management.AllowedOrigins.Count; i++)
         {
@@ -88,7 +74,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && value.TrimEnd('/').Equals(uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);
 
-    private static void ValidateRoute(string key, RouteDefinition route, int index, Dictionary<string, int> seen, IServiceProviderIsKeyedService? handlers, Action<string, string> error)
+    private static void ValidateRoute(string key, RouteDefinition route, int index, Dictionary<string, int> seen, RegisteredIntegrationKinds kinds, Action<string, string> error)
     {
         if (string.IsNullOrEmpty(route.RouteKey))
         {
@@ -105,67 +91,25 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
 
         var integration = route.Integration;
         var integrationKey = $"{key}:Integration";
-        switch (integration.Type.ToLowerInvariant())
+        if (string.IsNullOrWhiteSpace(integration.Type))
         {
-            case "http":
-                if (string.IsNullOrWhiteSpace(integration.Uri))
-                {
-                    error($"{integrationKey}:Uri", "is required for an http integration");
-                }
-                else if (!Uri.TryCreate(integration.Uri, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                {
-                    error($"{integrationKey}:Uri", $"'{integration.Uri}' is not an absolute http or https URL");
-                }
-
-                break;
-            case "inprocess":
-                if (string.IsNullOrWhiteSpace(integration.Handler))
-                {
-                    error($"{integrationKey}:Handler", "is required for an inprocess integration");
-                }
-                else if (handlers is not null && !handlers.IsKeyedService(typeof(IWebSocketRouteHandler), integration.Handler))
-                {
-                    error($"{integrationKey}:Handler", $"no route handler named '{integration.Handler}' is registered (services.AddRouteHandler)");
-                }
-
-                break;
-            case "":
-                error($"{integrationKey}:Type", "is required (http or inprocess)");
-                break;
-            default:
-                error($"{integrationKey}:Type", $"unknown integration type '{integration.Type}' (expected http or inprocess)");
-                break;
+            error($"{integrationKey}:Type", $"is required ({string.Join(" or ", kinds.Names)})");
+        }
+        else if (kinds.Find(integration.Type) is not { } kind)
+        {
+            error($"{integrationKey}:Type", $"unknown integration type '{integration.Type}' (expected {string.Join(" or ", kinds.Names)})");
+        }
+        else
+        {
+            foreach (var problem in kind.Validate(integration))
+            {
+                error($"{integrationKey}:{problem.Key}", problem.Message);
+            }
         }
 
         if (integration.Timeout is { } timeout && (timeout < MinIntegrationTimeout || timeout > MaxIntegrationTimeout))
         {
             error($"{integrationKey}:Timeout", $"{timeout} is outside {MinIntegrationTimeout.TotalMilliseconds:0} ms to {MaxIntegrationTimeout.TotalMinutes:0} minutes");
-        }
-    }
-
-    private static void ValidateRedis(RegistryOptions registry, Action<string, string> error)
-    {
-        if (string.IsNullOrWhiteSpace(registry.Configuration))
-        {
-            error("Registry:Configuration", "is required for the redis provider (a StackExchange.Redis configuration string, e.g. 127.0.0.1:6379)");
-        }
-
-        if (string.IsNullOrEmpty(registry.KeyPrefix) || registry.KeyPrefix.Any(char.IsWhiteSpace))
-        {
-            error("Registry:KeyPrefix", $"'{registry.KeyPrefix}' must be non-empty and without whitespace");
-        }
-
-        foreach (var (name, value) in new[] { (nameof(registry.HeartbeatInterval), registry.HeartbeatInterval), (nameof(registry.NodeTimeout), registry.NodeTimeout), (nameof(registry.RequestTimeout), registry.RequestTimeout) })
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                error($"Registry:{name}", $"must be positive (got {value})");
-            }
-        }
-
-        if (registry.HeartbeatInterval > TimeSpan.Zero && registry.NodeTimeout < registry.HeartbeatInterval * 2)
-        {
-            error("Registry:NodeTimeout", $"{registry.NodeTimeout} must be at least twice Registry:HeartbeatInterval ({registry.HeartbeatInterval}), or one late heartbeat declares a live node dead");
         }
     }
 
@@ -232,5 +176,13 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         {
             error("Limits:MaxFrameBytes", $"{limits.MaxFrameBytes} exceeds Limits:MaxMessageBytes ({limits.MaxMessageBytes})");
         }
+    }
+
+    /// <summary>The integration kinds registered with <c>AddIntegrationKind</c> (and the built-in ones).</summary>
+    private sealed class RegisteredIntegrationKinds(IServiceProvider services)
+    {
+        public IReadOnlyList<string> Names { get; } = services.GetServices<IntegrationKindName>().Select(kind => kind.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+
+        public IIntegrationKind? Find(string type) => services.GetKeyedService<IIntegrationKind>(IntegrationKindName.Normalize(type));
     }
 }

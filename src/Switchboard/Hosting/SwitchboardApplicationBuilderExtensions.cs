@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Connections;
 using Switchboard.Security;
 
-namespace Switchboard.Hosting;
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Middleware the gateway wants before routing.</summary>
 public static class SwitchboardApplicationBuilderExtensions
@@ -41,6 +41,6 @@ public static class SwitchboardApplicationBuilderExtensions
     public static IApplicationBuilder UseSwitchboardHostFiltering(this IApplicationBuilder app)
     {
         var hosts = app.ApplicationServices.GetRequiredService<AllowedHosts>();
-        return app.Use((context, next) => hosts.IsAllowed(context.Request.Headers.Host) ? next(context) : ConnectionHandler.RefuseHostAsync(context));
+        return app.Use((context, next) => hosts.IsAllowed(context.Request.Headers.Host) ? next(context) : WebSocketSessionHandler.RefuseHostAsync(context));
     }
 }

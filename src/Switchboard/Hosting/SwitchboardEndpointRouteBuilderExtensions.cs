@@ -9,7 +9,7 @@ using Switchboard.Diagnostics;
 using Switchboard.Management;
 using Switchboard.Routing;
 
-namespace Switchboard.Hosting;
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the gateway's endpoints.</summary>
 public static class SwitchboardEndpointRouteBuilderExtensions
@@ -22,7 +22,7 @@ public static class SwitchboardEndpointRouteBuilderExtensions
     {
         var services = endpoints.ServiceProvider;
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
-        var handler = services.GetRequiredService<ConnectionHandler>();
+        var handler = services.GetRequiredService<WebSocketSessionHandler>();
         endpoints.Map("/" + options.Stage, handler.HandleAsync);
         ManagementEndpoints.Map(endpoints, options.Stage);
 

@@ -4,7 +4,7 @@ using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Transport;
 
-namespace Switchboard.Hosting;
+namespace Microsoft.AspNetCore.Hosting;
 
 /// <summary>Kestrel endpoint set-up for the gateway.</summary>
 public static class SwitchboardListenOptionsExtensions
@@ -19,40 +19,5 @@ public static class SwitchboardListenOptionsExtensions
         ArgumentNullException.ThrowIfNull(listenOptions);
         listenOptions.Use(next => new DirectUpgradeMiddleware(next, listenOptions.ApplicationServices).OnConnectionAsync);
         return listenOptions;
-    }
-}
-
-/// <summary>Applies <see cref="TransportOptions.DirectUpgrade"/> to Kestrel's endpoint defaults.</summary>
-/// <remarks>Kestrel keeps one endpoint-defaults action: an application that sets its own calls <see cref="SwitchboardListenOptionsExtensions.UseSwitchboardDirectUpgrade"/> in it.</remarks>
-internal sealed class DirectUpgradeKestrelSetup(IOptions<SwitchboardOptions> options) : IConfigureOptions<KestrelServerOptions>
-{
-    public void Configure(KestrelServerOptions kestrel) =>
-        kestrel.ConfigureEndpointDefaults(listen =>
-        {
-            if (options.Value.Transport.DirectUpgrade)
-            {
-                listen.UseSwitchboardDirectUpgrade();
-            }
-        });
-}
-
-/// <summary>
-/// Caps the sockets Kestrel accepts at the node's <see cref="ConnectionBudget"/> when handshakes go through the HTTP
-/// pipeline, unless the application set its own limit: a client that opens sockets and never sends a handshake must
-/// not take the process to its open-file limit.
-/// </summary>
-/// <remarks>
-/// Kestrel stops counting a connection once it is upgraded through its HTTP layer, so the cap covers only the other
-/// sockets (the gateway's own count bounds the WebSockets). With direct upgrades the middleware counts every socket
-/// itself (<see cref="ConnectionBudget.TryOpenSocket"/>), which costs no memory per connection.
-/// </remarks>
-internal sealed class ConnectionBudgetKestrelSetup(IOptions<SwitchboardOptions> options, ConnectionBudget budget) : IConfigureOptions<KestrelServerOptions>
-{
-    public void Configure(KestrelServerOptions kestrel)
-    {
-        if (budget.IsLimited && !options.Value.Transport.DirectUpgrade && kestrel.Limits.MaxConcurrentConnections is null)
-        {
-            kestrel.Limits.MaxConcurrentConnections = budget.OtherSockets;
-        }
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
@@ -11,39 +10,28 @@ using Switchboard.Events;
 using Switchboard.Integrations;
 using Switchboard.Integrations.Http;
 using Switchboard.Integrations.InProcess;
+using Switchboard.Transport;
 using Switchboard.Management;
 using Switchboard.Registry;
 using Switchboard.Routing;
 using Switchboard.Security;
 
-namespace Switchboard.Hosting;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the gateway in an ASP.NET Core application.</summary>
 public static class SwitchboardServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the gateway, bound to the <c>Switchboard</c> section of <paramref name="configuration"/>. Unknown keys
-    /// and invalid values stop startup with every problem listed by key path. The registry defaults to
-    /// <see cref="InMemoryConnectionRegistry"/> and the backplane to <see cref="LocalBackplane"/> unless other
-    /// implementations are registered (for example <c>AddSqliteRegistry</c>).
+    /// and invalid values stop startup with every problem listed by key path. The registry is
+    /// <see cref="InMemoryConnectionRegistry"/> and the backplane <see cref="LocalBackplane"/> unless a backend is added
+    /// to the returned builder (<c>AddSqliteRegistry()</c>, <c>AddRedisScaleOut()</c>); route handlers and integration
+    /// kinds are added there too, in any order.
     /// </summary>
-    public static IServiceCollection AddSwitchboard(this IServiceCollection services, IConfiguration configuration)
+    public static ISwitchboardBuilder AddSwitchboard(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection(SwitchboardOptions.SectionName);
-        services.AddOptions<SwitchboardOptions>()
-            .Configure(options =>
-            {
-                // Unknown keys and values of the wrong type are all reported together, by key path, before binding:
-                // the binder alone would stop at the first one, or silently drop a route that holds one.
-                var shapeErrors = ConfigurationShape.Find(section, typeof(SwitchboardOptions)).ToList();
-                if (shapeErrors.Count > 0)
-                {
-                    throw new OptionsValidationException(Options.DefaultName, typeof(SwitchboardOptions), shapeErrors);
-                }
-
-                section.Bind(options);
-            })
-            .ValidateOnStart();
+        var builder = new SwitchboardBuilder(services, configuration);
+        builder.AddSettings<SwitchboardOptions>(new SwitchboardConfigurationSection("", typeof(SwitchboardOptions)));
         services.AddSingleton<IValidateOptions<SwitchboardOptions>, SwitchboardOptionsValidator>();
         services.AddMetrics();
 
@@ -55,12 +43,12 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton(provider => new LocalDelivery(provider.GetRequiredService<LocalConnections>()));
         services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
         services.AddSingleton<SwitchboardMetrics>();
-        services.AddSingleton<IntegrationHttpClient>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
         services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
         services.AddSingleton<RouteInvoker>();
-        services.AddSingleton<ConnectionHandler>();
+        services.AddSingleton<MessageDispatcher>();
+        services.AddSingleton<WebSocketSessionHandler>();
         services.AddSingleton(provider => new ConnectionManager(
             provider.GetRequiredService<LocalConnections>(),
             provider.GetRequiredService<LocalDelivery>(),
@@ -72,17 +60,12 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddHostedService<ConnectionLifetimeMonitor>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, DirectUpgradeKestrelSetup>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, ConnectionBudgetKestrelSetup>();
-        return services;
+
+        AddIntegrationHttpClient(services);
+        builder.AddIntegrationKind<HttpIntegrationKind>(IntegrationKinds.Http);
+        builder.AddIntegrationKind<InProcessIntegrationKind>(IntegrationKinds.InProcess);
+        return builder;
     }
-
-    /// <summary>Registers an in-process route handler under <paramref name="name"/> (the route's <c>Integration:Handler</c>).</summary>
-    public static IServiceCollection AddRouteHandler<THandler>(this IServiceCollection services, string name)
-        where THandler : class, IWebSocketRouteHandler =>
-        services.AddKeyedSingleton<IWebSocketRouteHandler, THandler>(name);
-
-    /// <summary>Registers a delegate as an in-process route handler under <paramref name="name"/>.</summary>
-    public static IServiceCollection AddRouteHandler(this IServiceCollection services, string name, Func<Events.RouteEvent, CancellationToken, ValueTask<RouteResponse>> handler) =>
-        services.AddKeyedSingleton<IWebSocketRouteHandler>(name, new DelegateRouteHandler(handler));
 
     /// <summary>
     /// Gives Kestrel's socket transport a buffer pool that keeps at most <paramref name="retainedBlocks"/> idle 4 KB
@@ -94,6 +77,35 @@ public static class SwitchboardServiceCollectionExtensions
     public static IServiceCollection AddSwitchboardBufferPool(this IServiceCollection services, int retainedBlocks = 512)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(retainedBlocks);
-        return services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(new Transport.BoundedBlockMemoryPoolFactory(retainedBlocks)));
+        return services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(new BoundedBlockMemoryPoolFactory(retainedBlocks)));
+    }
+
+    /// <summary>
+    /// The named client all HTTP integrations share (<see cref="IntegrationKinds.HttpClientName"/>): pooled keep-alive
+    /// connections to backends, recycled every few minutes so DNS changes are seen; timeouts are the route's, enforced
+    /// by the invoker. One handler for the process's life: the pool recycles connections itself, and rotating handlers
+    /// would open a second pool beside the first, past the connection budget.
+    /// </summary>
+    private static void AddIntegrationHttpClient(IServiceCollection services) =>
+        services.AddHttpClient(IntegrationKinds.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static provider => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                // Every connection is an open file the connection budget keeps aside; unbounded, a burst of slow
+                // integration calls would open one socket each and take the process to its open-file limit.
+                MaxConnectionsPerServer = provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Limits.MaxIntegrationConnectionsPerBackend,
+                UseCookies = false,
+                AllowAutoRedirect = false,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // Integration calls are logged by the invoker (with the route and requestId, never the headers).
+            .RemoveAllLoggers();
+
+    private sealed class SwitchboardBuilder(IServiceCollection services, IConfiguration configuration) : ISwitchboardBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+
+        public IConfiguration Configuration { get; } = configuration;
     }
 }

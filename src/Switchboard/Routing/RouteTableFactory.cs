@@ -1,8 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Configuration;
 using Switchboard.Integrations;
-using Switchboard.Integrations.Http;
-using Switchboard.Integrations.InProcess;
 
 namespace Switchboard.Routing;
 
@@ -41,10 +39,5 @@ internal static class RouteTableFactory
     }
 
     private static IRouteIntegration CreateIntegration(IntegrationOptions integration, IServiceProvider services) =>
-        integration.Type.ToLowerInvariant() switch
-        {
-            "http" => new HttpIntegration(services.GetRequiredService<IntegrationHttpClient>().Client, new Uri(integration.Uri!), integration.Headers),
-            "inprocess" => new InProcessIntegration(integration.Handler!, services.GetRequiredKeyedService<IWebSocketRouteHandler>(integration.Handler)),
-            _ => throw new InvalidOperationException($"Unknown integration type '{integration.Type}' passed validation"),
-        };
+        services.GetRequiredKeyedService<IIntegrationKind>(IntegrationKindName.Normalize(integration.Type)).Create(integration);
 }

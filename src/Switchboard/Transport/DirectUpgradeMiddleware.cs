@@ -29,7 +29,7 @@ namespace Switchboard.Transport;
 internal sealed class DirectUpgradeMiddleware
 {
     private readonly ConnectionDelegate _next;
-    private readonly Connections.ConnectionHandler _handler;
+    private readonly Connections.WebSocketSessionHandler _handler;
     private readonly TimeProvider _time;
     private readonly AllowedHosts _hosts;
     private readonly byte[] _requestLinePrefix;
@@ -43,7 +43,7 @@ internal sealed class DirectUpgradeMiddleware
     public DirectUpgradeMiddleware(ConnectionDelegate next, IServiceProvider services)
     {
         _next = next;
-        _handler = services.GetRequiredService<Connections.ConnectionHandler>();
+        _handler = services.GetRequiredService<Connections.WebSocketSessionHandler>();
         _time = services.GetRequiredService<TimeProvider>();
         _hosts = services.GetRequiredService<AllowedHosts>();
         _budget = services.GetRequiredService<Connections.ConnectionBudget>();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Configuration;
-using Switchboard.Hosting;
+using Microsoft.Extensions.Configuration;
 using Switchboard.Integrations;
 
 namespace Switchboard.Tests.Configuration;
@@ -10,9 +10,10 @@ public sealed class SwitchboardOptionsValidatorTests
     private static List<string> Validate(SwitchboardOptions options)
     {
         var services = new ServiceCollection();
-        services.AddRouteHandler("known", (_, _) => ValueTask.FromResult(RouteResponse.Ok));
+        services.AddSwitchboard(new ConfigurationBuilder().Build())
+            .AddRouteHandler("known", (_, _) => ValueTask.FromResult(RouteResponse.Ok));
         using var provider = services.BuildServiceProvider();
-        return SwitchboardOptionsValidator.Collect(options, provider.GetRequiredService<IServiceProviderIsKeyedService>());
+        return SwitchboardOptionsValidator.Collect(options, provider, openFileLimit: null);
     }
 
     private static RouteDefinition Route(string key, string type = "inprocess", string? handler = "known", string? uri = null) =>
@@ -39,7 +40,6 @@ public sealed class SwitchboardOptionsValidatorTests
                 Route("z", "http", handler: null, uri: null),
             ],
             Limits = new LimitsOptions { MaxMessageBytes = -1, IdleTimeout = TimeSpan.Zero, IntegrationTimeout = TimeSpan.FromMilliseconds(10) },
-            Registry = new RegistryOptions { Provider = "dynamo" },
         };
 
         var errors = Validate(options);
@@ -55,7 +55,6 @@ public sealed class SwitchboardOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Limits:MaxMessageBytes:", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Limits:IdleTimeout:", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Limits:IntegrationTimeout:", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Switchboard:Registry:Provider:", StringComparison.Ordinal) && e.Contains("dynamo", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -89,30 +88,4 @@ public sealed class SwitchboardOptionsValidatorTests
             Assert.Contains(errors, e => e.StartsWith("Switchboard:Management:AllowedOrigins:0:", StringComparison.Ordinal));
         }
     }
-
-    [Fact]
-    public void RedisProvider_WithoutConfiguration_IsRejectedWithItsKeyPath() =>
-        Assert.Contains(
-            Validate(new SwitchboardOptions { Registry = new RegistryOptions { Provider = "redis" } }),
-            e => e.StartsWith("Switchboard:Registry:Configuration:", StringComparison.Ordinal) && e.Contains("redis", StringComparison.Ordinal));
-
-    [Fact]
-    public void RedisProvider_NodeTimeoutUnderTwoHeartbeats_IsRejected()
-    {
-        var registry = new RegistryOptions
-        {
-            Provider = "redis",
-            Configuration = "127.0.0.1:6379",
-            HeartbeatInterval = TimeSpan.FromSeconds(2),
-            NodeTimeout = TimeSpan.FromSeconds(3),
-        };
-
-        var errors = Validate(new SwitchboardOptions { Registry = registry });
-
-        Assert.Equal(["Switchboard:Registry:NodeTimeout"], errors.Select(e => e[..e.IndexOf(": ", StringComparison.Ordinal)]));
-    }
-
-    [Fact]
-    public void RedisProvider_WithConfigurationAndDefaults_IsValid() =>
-        Assert.Empty(Validate(new SwitchboardOptions { Registry = new RegistryOptions { Provider = "redis", Configuration = "127.0.0.1:6379" } }));
 }

@@ -40,7 +40,7 @@ describe('AWS SDKs against the node that does not hold the connection (Redis reg
 
   before(async () => {
     redis = await startRedis();
-    const args = ['--Switchboard:Registry:Provider=redis', `--Switchboard:Registry:Configuration=${redis.configuration}`];
+    const args = ['--Switchboard:Registry:Provider=redis', `--Switchboard:Registry:Redis:Configuration=${redis.configuration}`];
     [nodeA, nodeB] = await Promise.all([startGateway({ args }), startGateway({ args })]);
     v3 = v3ManagementClient(nodeB.endpoint);
     v2 = v2ManagementApi(nodeB.endpoint);

@@ -66,7 +66,7 @@ function dotnetEnv(extra = {}) {
  * `port` 0 (the default) lets Kestrel pick a free loopback port; pass a gateway's `port` after its `stop()` to
  * start a new one on the same address (a restart, as clients see it; the registry starts empty).
  * `args` are extra command-line arguments for the server, e.g.
- * ['--Switchboard:Registry:Provider=redis', '--Switchboard:Registry:Configuration=127.0.0.1:6379'].
+ * ['--Switchboard:Registry:Provider=redis', '--Switchboard:Registry:Redis:Configuration=127.0.0.1:6379'].
  */
 export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0, args = [] } = {}) {
   const dll = serverDll();

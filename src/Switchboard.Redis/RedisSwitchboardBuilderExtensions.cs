@@ -1,28 +1,35 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Switchboard.Configuration;
-using Switchboard.Connections;
 using Switchboard.Backplane;
+using Switchboard.Connections;
+using Switchboard.Redis;
 using Switchboard.Registry;
 
-namespace Switchboard.Redis;
+namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the Redis registry and backplane.</summary>
-public static class RedisRegistryServiceCollectionExtensions
+/// <summary>Adds Redis to the gateway as its registry and its backplane between nodes.</summary>
+public static class RedisSwitchboardBuilderExtensions
 {
     /// <summary>
-    /// Uses Redis (<c>Switchboard:Registry:Configuration</c>) as the connection registry and the backplane between nodes,
-    /// and adds a <c>redis</c> health check. Call before <c>AddSwitchboard</c> so Redis is connected before, and
-    /// cleaned up after, the gateway's services.
+    /// Keeps the connection registry in Redis and delivers between nodes through it (settings from
+    /// <c>Switchboard:Registry:Redis</c>, then <paramref name="configure"/>), and adds a <c>redis</c> health check.
+    /// Redis is connected before the gateway starts and let go of after it has stopped, whatever the order of registration.
     /// </summary>
-    public static IServiceCollection AddRedisRegistry(this IServiceCollection services)
+    public static ISwitchboardBuilder AddRedisScaleOut(this ISwitchboardBuilder builder, Action<RedisScaleOutOptions>? configure = null)
     {
+        var settings = builder.AddSettings<RedisScaleOutOptions>(RedisScaleOutOptions.Section);
+        if (configure is not null)
+        {
+            settings.Configure(configure);
+        }
+
+        var services = builder.Services;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisScaleOutOptions>, RedisOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => new RedisConnection(
-            provider.GetRequiredService<IOptions<SwitchboardOptions>>(),
+            provider.GetRequiredService<IOptions<RedisScaleOutOptions>>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<RedisConnection>>()));
@@ -30,14 +37,14 @@ public static class RedisRegistryServiceCollectionExtensions
         services.TryAddSingleton(provider => new RedisNodeLiveness(
             provider.GetRequiredService<RedisConnection>(),
             provider.GetRequiredService<RedisConnectionRegistry>(),
-            provider.GetRequiredService<IOptions<SwitchboardOptions>>(),
+            provider.GetRequiredService<IOptions<RedisScaleOutOptions>>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<RedisNodeLiveness>>()));
         services.TryAddSingleton(provider => new RedisBackplane(
             provider.GetRequiredService<RedisConnection>(),
             provider.GetRequiredService<LocalDelivery>(),
-            provider.GetRequiredService<IOptions<SwitchboardOptions>>(),
+            provider.GetRequiredService<IOptions<RedisScaleOutOptions>>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<RedisBackplane>>()));
@@ -45,11 +52,10 @@ public static class RedisRegistryServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<IBackplane>(provider => provider.GetRequiredService<RedisBackplane>()));
 
         // Started in this order and stopped in reverse: the connection outlives the node's clean-up.
-        services.AddHostedService(provider => provider.GetRequiredService<RedisConnection>());
-        services.AddHostedService(provider => provider.GetRequiredService<RedisNodeLiveness>());
-        services.AddHostedService(provider => provider.GetRequiredService<RedisBackplane>());
+        builder.AddBackendService<RedisConnection>();
+        builder.AddBackendService<RedisNodeLiveness>();
+        builder.AddBackendService<RedisBackplane>();
 
-        services.AddSingleton<IValidateOptions<SwitchboardOptions>, RedisOptionsValidator>();
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             "redis",
             provider => new RedisHealthCheck(
@@ -57,10 +63,10 @@ public static class RedisRegistryServiceCollectionExtensions
                 provider.GetRequiredService<RedisConnectionRegistry>(),
                 provider.GetRequiredService<RedisNodeLiveness>(),
                 provider.GetRequiredService<NodeIdentity>(),
-                provider.GetRequiredService<IOptions<SwitchboardOptions>>(),
+                provider.GetRequiredService<IOptions<RedisScaleOutOptions>>(),
                 provider.GetRequiredService<TimeProvider>()),
             failureStatus: null,
             tags: null));
-        return services;
+        return builder;
     }
 }

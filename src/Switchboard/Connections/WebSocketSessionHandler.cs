@@ -1,6 +1,5 @@
 using Switchboard.Protocol;
 using System.IO.Pipelines;
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,7 +7,6 @@ using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
-using Switchboard.Integrations;
 using Switchboard.Registry;
 using Switchboard.Routing;
 using Switchboard.Security;
@@ -17,15 +15,16 @@ using Switchboard.Transport;
 namespace Switchboard.Connections;
 
 /// <summary>
-/// The WebSocket endpoint at <c>/{stage}</c>: runs <c>$connect</c> before completing the handshake, registers
-/// the connection, reads and routes its messages, and after the socket closes unregisters it and runs
-/// <c>$disconnect</c>.
+/// A WebSocket connection's whole life, for a handshake from either path (the direct upgrade or the <c>/{stage}</c>
+/// endpoint, which is here too): admission, registration, <c>$connect</c>, the 101, the read loop, the close and
+/// <c>$disconnect</c>. Each text message goes to the <see cref="MessageDispatcher"/>.
 /// </summary>
-internal sealed class ConnectionHandler(
+internal sealed class WebSocketSessionHandler(
     IOptions<SwitchboardOptions> options,
     RouteTable routes,
     RouteInvoker invoker,
     RouteEventFactory events,
+    MessageDispatcher dispatcher,
     IConnectionRegistry registry,
     LocalConnections local,
     NodeIdentity node,
@@ -34,7 +33,7 @@ internal sealed class ConnectionHandler(
     IHostApplicationLifetime lifetime,
     AllowedHosts hosts,
     ConnectionBudget budget,
-    ILogger<ConnectionHandler> logger)
+    ILogger<WebSocketSessionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
     private readonly ConnectionSettings _settings = new(options.Value.Limits, time, metrics);
@@ -44,7 +43,7 @@ internal sealed class ConnectionHandler(
 
     /// <summary>The connection limit is logged once a minute at most, not per refusal.</summary>
     private readonly LogThrottle _limitLog = new(time, TimeSpan.FromMinutes(1));
-    private readonly FormattedAddress?[] _recentAddresses = new FormattedAddress?[64];
+    private readonly SourceIpInterner _sourceIps = new();
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
     public async Task HandleAsync(HttpContext context)
@@ -130,7 +129,7 @@ internal sealed class ConnectionHandler(
                             // Only the payload lives across the await, so the connection's state machine stays small.
                             var body = frame.Payload!;
                             await inFlight.EnterAsync(aborted).ConfigureAwait(false);
-                            _ = DispatchMessageAsync(connection, domainName, body, inFlight);
+                            _ = dispatcher.DispatchAsync(connection, domainName, body, inFlight);
                         }
 
                         break;
@@ -186,7 +185,7 @@ internal sealed class ConnectionHandler(
         var request = upgrade.Request;
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
-        var sourceIp = FormatAddress(request.RemoteIpAddress);
+        var sourceIp = _sourceIps.Intern(request.RemoteIpAddress);
         string? userAgent = request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null;
 
         try
@@ -302,8 +301,7 @@ internal sealed class ConnectionHandler(
 
     /// <summary>
     /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was
-    /// refused and the answer sent: the integration's non-2xx status, 502 for a failed integration (or a
-    /// subprotocol that cannot be a header value), 504 for a timed-out one.
+    /// refused (<see cref="ConnectDecision"/>) and the answer sent.
     /// </summary>
     private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
     {
@@ -313,23 +311,15 @@ internal sealed class ConnectionHandler(
         }
 
         var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, connectionId, now, sourceIp, userAgent), upgrade.Aborted).ConfigureAwait(false);
-        var subProtocol = result.Response?.Headers is { } headers && headers.TryGetValue("Sec-WebSocket-Protocol", out var protocol) ? protocol : "";
-        int? refusal = result.Outcome switch
-        {
-            IntegrationOutcome.Failed => StatusCodes.Status502BadGateway,
-            IntegrationOutcome.TimedOut => StatusCodes.Status504GatewayTimeout,
-            _ when !result.Response!.IsSuccessStatusCode => result.Response.StatusCode,
-            _ when subProtocol.AsSpan().IndexOfAnyExceptInRange('!', '~') >= 0 => StatusCodes.Status502BadGateway,
-            _ => null,
-        };
-        if (refusal is { } status)
+        var decision = ConnectDecision.For(result);
+        if (decision.RefusalStatus is { } status)
         {
             Log.ConnectRejected(logger, connectionId, status);
             await upgrade.RefuseAsync(status).ConfigureAwait(false);
             return null;
         }
 
-        return subProtocol;
+        return decision.SubProtocol;
     }
 
     /// <summary>A close frame, a protocol violation or the end of the stream: completes the close; returns the code and reason for <c>$disconnect</c>.</summary>
@@ -358,51 +348,6 @@ internal sealed class ConnectionHandler(
     private static (int Code, string Reason) Ended(GatewayConnection connection) =>
         connection.ServerClose is { } close ? (close.Code, close.DisconnectReason) : (CloseCodes.AbnormalClosure, "Connection lost");
 
-    private async Task DispatchMessageAsync(GatewayConnection connection, string domainName, byte[] body, InFlightMessages inFlight)
-    {
-        try
-        {
-            var now = time.GetUtcNow();
-            var route = routes.Select(body);
-            if (route is null)
-            {
-                var requestId = ConnectionId.New();
-                Log.NoRoute(logger, connection.Id, requestId);
-                connection.TrySend(ErrorFrame("Forbidden", connection.Id, requestId));
-                return;
-            }
-
-            var routeEvent = events.Message(route.RouteKey, connection, domainName, body, now);
-            var result = await invoker.InvokeAsync(route, routeEvent, CancellationToken.None).ConfigureAwait(false);
-            switch (result.Outcome)
-            {
-                case IntegrationOutcome.Failed:
-                    connection.TrySend(ErrorFrame("Internal server error", connection.Id, routeEvent.RequestId));
-                    break;
-                case IntegrationOutcome.TimedOut:
-                    connection.TrySend(ErrorFrame("Endpoint request timed out", connection.Id, routeEvent.RequestId));
-                    break;
-                case IntegrationOutcome.Succeeded when route.TwoWay && !string.IsNullOrEmpty(result.Response!.Body):
-                    connection.TrySend(OutboundMessage.FromText(result.Response.Body), writeNow: true);
-                    break;
-            }
-        }
-#pragma warning disable CA1031 // A bug in routing one message must not take the connection or the process down.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            Log.UnexpectedConnectionError(logger, connection.Id, exception);
-        }
-        finally
-        {
-            inFlight.Exit();
-        }
-    }
-
-    /// <summary>API Gateway's error frame, byte for byte (including its irregular spacing).</summary>
-    internal static OutboundMessage ErrorFrame(string message, string connectionId, string requestId) =>
-        OutboundMessage.FromText($"{{\"message\": \"{message}\", \"connectionId\":\"{connectionId}\", \"requestId\":\"{requestId}\"}}");
-
     private async Task RemoveFromRegistryAsync(string connectionId)
     {
         try
@@ -414,29 +359,4 @@ internal sealed class ConnectionHandler(
             Log.RegistryRemoveFailed(logger, connectionId, exception);
         }
     }
-
-    /// <summary>
-    /// The client's address as text. Recently formatted addresses are reused (a small table indexed by hash, replaced
-    /// on collision), so the many connections that come from one address — a proxy, a NAT, a load generator — share
-    /// one string instead of each holding its own for their lifetime.
-    /// </summary>
-    private string FormatAddress(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "";
-        }
-
-        var slot = (address.GetHashCode() & int.MaxValue) % _recentAddresses.Length;
-        if (Volatile.Read(ref _recentAddresses[slot]) is { } recent && recent.Address.Equals(address))
-        {
-            return recent.Text;
-        }
-
-        var text = (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
-        Volatile.Write(ref _recentAddresses[slot], new FormattedAddress(address, text));
-        return text;
-    }
-
-    private sealed record FormattedAddress(IPAddress Address, string Text);
 }

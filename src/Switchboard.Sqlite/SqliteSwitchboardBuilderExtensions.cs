@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Switchboard.Registry;
+using Switchboard.Sqlite;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the SQLite registry to the gateway.</summary>
+public static class SqliteSwitchboardBuilderExtensions
+{
+    /// <summary>
+    /// Keeps the connection registry in a SQLite file (<c>Switchboard:Registry:Sqlite:Path</c>, then
+    /// <paramref name="configure"/>): one node per file. The file is opened before the gateway starts and closed after it
+    /// has stopped, whatever the order of registration.
+    /// </summary>
+    public static ISwitchboardBuilder AddSqliteRegistry(this ISwitchboardBuilder builder, Action<SqliteRegistryOptions>? configure = null)
+    {
+        var settings = builder.AddSettings<SqliteRegistryOptions>(SqliteRegistryOptions.Section)
+            .Validate(options => !string.IsNullOrWhiteSpace(options.Path), $"{SqliteRegistryOptions.Section.FullPath}:Path: must name the SQLite database file");
+        if (configure is not null)
+        {
+            settings.Configure(configure);
+        }
+
+        var services = builder.Services;
+        services.TryAddSingleton<SqliteConnectionRegistry>();
+        services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(provider => provider.GetRequiredService<SqliteConnectionRegistry>()));
+        return builder.AddBackendService<SqliteConnectionRegistry>();
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
+using Switchboard.Events;
+using Switchboard.Integrations;
+using Switchboard.Routing;
+
+namespace Switchboard.Connections;
+
+/// <summary>
+/// Handles one text message of a connection: selects its route, builds the event, invokes the integration, and
+/// answers the client as API Gateway does — the reply on two-way routes, or an error frame ("Forbidden" when no
+/// route matches, "Internal server error" when the integration failed, "Endpoint request timed out").
+/// </summary>
+internal sealed class MessageDispatcher(
+    RouteTable routes,
+    RouteInvoker invoker,
+    RouteEventFactory events,
+    TimeProvider time,
+    ILogger<MessageDispatcher> logger)
+{
+    /// <summary>
+    /// Runs to completion without blocking the caller's read loop and never throws; leaves <paramref name="inFlight"/>
+    /// (which the caller entered) when done.
+    /// </summary>
+    public async Task DispatchAsync(GatewayConnection connection, string domainName, byte[] body, InFlightMessages inFlight)
+    {
+        try
+        {
+            var now = time.GetUtcNow();
+            var route = routes.Select(body);
+            if (route is null)
+            {
+                var requestId = ConnectionId.New();
+                Log.NoRoute(logger, connection.Id, requestId);
+                connection.TrySend(ErrorFrame("Forbidden", connection.Id, requestId));
+                return;
+            }
+
+            var routeEvent = events.Message(route.RouteKey, connection, domainName, body, now);
+            var result = await invoker.InvokeAsync(route, routeEvent, CancellationToken.None).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case IntegrationOutcome.Failed:
+                    connection.TrySend(ErrorFrame("Internal server error", connection.Id, routeEvent.RequestId));
+                    break;
+                case IntegrationOutcome.TimedOut:
+                    connection.TrySend(ErrorFrame("Endpoint request timed out", connection.Id, routeEvent.RequestId));
+                    break;
+                case IntegrationOutcome.Succeeded when route.TwoWay && !string.IsNullOrEmpty(result.Response!.Body):
+                    connection.TrySend(OutboundMessage.FromText(result.Response.Body), writeNow: true);
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // A bug in routing one message must not take the connection or the process down.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.UnexpectedConnectionError(logger, connection.Id, exception);
+        }
+        finally
+        {
+            inFlight.Exit();
+        }
+    }
+
+    /// <summary>API Gateway's error frame, byte for byte (including its irregular spacing).</summary>
+    private static OutboundMessage ErrorFrame(string message, string connectionId, string requestId) =>
+        OutboundMessage.FromText($"{{\"message\": \"{message}\", \"connectionId\":\"{connectionId}\", \"requestId\":\"{requestId}\"}}");
+}

@@ -1,0 +1,17 @@
+namespace Switchboard.Integrations;
+
+/// <summary>The names of the integration kinds the gateway brings, and of the HTTP client its HTTP integrations use.</summary>
+public static class IntegrationKinds
+{
+    /// <summary>The Lambda-proxy event POSTed as JSON to <c>Integration:Uri</c>.</summary>
+    public const string Http = "http";
+
+    /// <summary>A .NET handler registered with <c>AddRouteHandler</c> and named by <c>Integration:Handler</c>.</summary>
+    public const string InProcess = "inprocess";
+
+    /// <summary>
+    /// The named <see cref="HttpClient"/> (<c>IHttpClientFactory</c>) of HTTP integrations. Add message handlers to it
+    /// for authentication, client certificates or resilience: <c>services.AddHttpClient(IntegrationKinds.HttpClientName).AddHttpMessageHandler(…)</c>.
+    /// </summary>
+    public const string HttpClientName = "Switchboard.Integrations";
+}
