@@ -99,24 +99,13 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public async Task ReferenceConfiguration_InDocs_PassesConfigCheck()
     {
-        var reference = Path.Combine(RepositoryRoot(), "docs", "switchboard.reference.json");
+        var reference = Path.Combine(RepositoryRoot.Path, "docs", "switchboard.reference.json");
 
         var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", reference]);
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("OK", output, StringComparison.Ordinal);
         Assert.Contains("4 route(s)", output, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Switchboard.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Switchboard.slnx not found above " + AppContext.BaseDirectory);
     }
 
     [Fact]

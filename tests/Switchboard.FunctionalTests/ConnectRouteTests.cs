@@ -11,7 +11,7 @@ using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
 
-/// <summary>The <c>$connect</c> route decides the handshake (reference sections 1 and 4.1).</summary>
+/// <summary>The <c>$connect</c> route decides the handshake (docs/aws-compatibility.md, "Connections and the handshake").</summary>
 public sealed class ConnectRouteTests : IAsyncLifetime
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(7);

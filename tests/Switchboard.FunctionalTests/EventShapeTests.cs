@@ -8,7 +8,7 @@ namespace Switchboard.FunctionalTests;
 
 /// <summary>
 /// The Lambda-proxy events an HTTP backend receives, field by field, as API Gateway shapes them
-/// (reference sections 3.1 and 3.2).
+/// (docs/aws-compatibility.md, "Events sent to integrations").
 /// </summary>
 public sealed partial class EventShapeTests : IAsyncLifetime
 {

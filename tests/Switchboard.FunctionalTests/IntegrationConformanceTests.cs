@@ -9,7 +9,7 @@ namespace Switchboard.FunctionalTests;
 
 /// <summary>
 /// The <see cref="IRouteIntegration"/> contract, run against every integration kind: what the client sees when the
-/// backend answers, fails or does not answer in time (reference section 4.2).
+/// backend answers, fails or does not answer in time (docs/aws-compatibility.md, "Routes and messages").
 /// </summary>
 public abstract partial class IntegrationConformanceTests : IAsyncLifetime
 {

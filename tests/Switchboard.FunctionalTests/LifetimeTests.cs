@@ -11,7 +11,7 @@ using Switchboard.Testing;
 namespace Switchboard.FunctionalTests;
 
 /// <summary>
-/// How connections end without anyone asking (reference section 7): idle timeout, maximum duration, dead peers
+/// How connections end without anyone asking (docs/aws-compatibility.md, "Limits"): idle timeout, maximum duration, dead peers
 /// found by keep-alive pings, and graceful shutdown. Time is a fake clock; the lifetime monitor's sweep is driven
 /// by advancing it and by calling <see cref="ConnectionLifetimeMonitor.Sweep"/>.
 /// </summary>

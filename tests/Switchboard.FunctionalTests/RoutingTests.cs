@@ -6,7 +6,7 @@ using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
 
-/// <summary>Route selection (reference section 2): which route a message reaches, and what the client gets back.</summary>
+/// <summary>Route selection (docs/aws-compatibility.md, "Routes and messages"): which route a message reaches, and what the client gets back.</summary>
 public sealed partial class RoutingTests
 {
     /// <summary>Every route runs this handler; two-way routes answer with "route:" + the route key.</summary>
