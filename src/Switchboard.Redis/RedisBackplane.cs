@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,7 +6,6 @@ using StackExchange.Redis;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Backplane;
-using Switchboard.Management;
 using Switchboard.Registry;
 
 namespace Switchboard.Redis;
@@ -18,10 +16,11 @@ namespace Switchboard.Redis;
 /// <remarks>
 /// <list type="bullet">
 /// <item>A post or delete for a connection on another node is a request to that node's inbox with a correlation id;
-/// the owning node queues (or closes) and answers Queued / Gone / QueueFull, so 200 still means "in the connection's
-/// queue on its node". No answer within <see cref="RedisScaleOutOptions.RequestTimeout"/> is a
-/// <see cref="RegistryUnavailableException"/> (503: the outcome is unknown). A node with nobody listening on its inbox
-/// is gone (410), unless its liveness key says it is alive (then 503).</item>
+/// the owning node queues (or closes) with its <see cref="LocalDelivery"/> and answers Queued / Gone / QueueFull, so 200
+/// still means "in the connection's queue on its node". No answer within <see cref="RedisScaleOutOptions.RequestTimeout"/>
+/// (or before this node stops) is <see cref="SendStatus.Unknown"/> / <see cref="DisconnectStatus.Unknown"/> (503: the
+/// outcome is unknown). A node with nobody listening on its inbox is gone (410), unless its liveness key says it is
+/// alive (then <see cref="RegistryUnavailableException"/>, 503).</item>
 /// <item>Ordering: a node publishes everything over its one multiplexer connection, Redis delivers one publisher's
 /// messages to a subscriber in order, and each node handles its inbox sequentially, queueing synchronously. So
 /// messages one node accepts for one connection reach the connection's queue in the order accepted.</item>
@@ -37,28 +36,30 @@ namespace Switchboard.Redis;
 /// </remarks>
 public sealed class RedisBackplane : IBackplane, IHostedService
 {
-    private readonly RedisConnection _redis;
-    private readonly RedisKeys _keys;
-    private readonly IServiceProvider _services;
-    private readonly NodeIdentity _node;
+    /// <summary>The owning node's answer to a forwarded delete when it has begun closing the connection (0: not held).</summary>
+    private const long ClosingReply = 1;
+
     /// <summary>How long start-up waits between subscription attempts while the first connection is not up.</summary>
     private static readonly TimeSpan SubscribeRetryDelay = TimeSpan.FromMilliseconds(100);
 
+    private readonly RedisConnection _redis;
+    private readonly RedisKeys _keys;
+    private readonly LocalDelivery _delivery;
+    private readonly NodeIdentity _node;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly ILogger<RedisBackplane> _logger;
     private readonly ConcurrentDictionary<long, PendingReply> _pending = new();
-    private ConnectionManager? _manager;
     private ChannelMessageQueue? _inbox;
     private ChannelMessageQueue? _broadcasts;
     private long _nextCorrelationId;
 
-    internal RedisBackplane(RedisConnection redis, IServiceProvider services, IOptions<RedisScaleOutOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisBackplane> logger)
+    internal RedisBackplane(RedisConnection redis, LocalDelivery delivery, IOptions<RedisScaleOutOptions> options, NodeIdentity node, TimeProvider time, ILogger<RedisBackplane> logger)
     {
         _time = time;
         _redis = redis;
         _keys = redis.Keys;
-        _services = services;
+        _delivery = delivery;
         _node = node;
         _timeout = options.Value.RequestTimeout;
         _logger = logger;
@@ -67,8 +68,6 @@ public sealed class RedisBackplane : IBackplane, IHostedService
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Resolved here, not in the constructor: the manager depends on this backplane.
-        _manager = _services.GetRequiredService<ConnectionManager>();
         var subscriber = _redis.Subscriber;
         // The multiplexer connects in the background (it does not abort on a failed first connect), so right after
         // start-up a subscription can find no connection yet: retry until RequestTimeout before giving up.
@@ -129,14 +128,25 @@ public sealed class RedisBackplane : IBackplane, IHostedService
     {
         var correlationId = Interlocked.Increment(ref _nextCorrelationId);
         var reply = await RequestAsync(nodeId, "post", correlationId, BackplaneMessage.Send(correlationId, Deadline(), _node.Id, connectionId, message.Payload.Span), cancellationToken).ConfigureAwait(false);
-        return reply is { } status && Enum.IsDefined((SendStatus)status) ? (SendStatus)status : SendStatus.Gone;
+        return reply.Outcome switch
+        {
+            RequestOutcome.Answered when Enum.IsDefined((SendStatus)reply.Value) => (SendStatus)reply.Value,
+            RequestOutcome.NoAnswer => SendStatus.Unknown,
+            _ => SendStatus.Gone,
+        };
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> DisconnectAsync(string nodeId, string connectionId, CancellationToken cancellationToken)
+    public async ValueTask<DisconnectStatus> DisconnectAsync(string nodeId, string connectionId, CancellationToken cancellationToken)
     {
         var correlationId = Interlocked.Increment(ref _nextCorrelationId);
-        return await RequestAsync(nodeId, "delete", correlationId, BackplaneMessage.Disconnect(correlationId, Deadline(), _node.Id, connectionId), cancellationToken).ConfigureAwait(false) == 1;
+        var reply = await RequestAsync(nodeId, "delete", correlationId, BackplaneMessage.Disconnect(correlationId, Deadline(), _node.Id, connectionId), cancellationToken).ConfigureAwait(false);
+        return reply.Outcome switch
+        {
+            RequestOutcome.Answered when reply.Value == ClosingReply => DisconnectStatus.Closing,
+            RequestOutcome.NoAnswer => DisconnectStatus.Unknown,
+            _ => DisconnectStatus.Gone,
+        };
     }
 
     /// <inheritdoc />
@@ -159,7 +169,7 @@ public sealed class RedisBackplane : IBackplane, IHostedService
 
             // Every node is subscribed to the broadcast channel, this one included (it ignores its own broadcasts).
             var expected = (int)Math.Max(0, receivers - (_redis.Subscriber.IsConnected(_keys.Broadcast) ? 1 : 0));
-            if (!await replies.ExpectAsync(expected, _timeout, cancellationToken).ConfigureAwait(false))
+            if (!await replies.ExpectAsync(expected, _timeout, _time, cancellationToken).ConfigureAwait(false))
             {
                 RedisLog.BroadcastPartial(_logger, correlationId, replies.Answered, expected, _timeout);
             }
@@ -172,8 +182,11 @@ public sealed class RedisBackplane : IBackplane, IHostedService
         }
     }
 
-    /// <summary>Publishes a request to a node's inbox and waits for its answer; null when nobody listens there and the node is dead.</summary>
-    private async Task<long?> RequestAsync(string nodeId, string operation, long correlationId, byte[] request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a request to a node's inbox and waits for its answer: <see cref="RequestOutcome.NodeGone"/> when nobody
+    /// listens there and the node is dead, <see cref="RequestOutcome.NoAnswer"/> when the answer did not come in time.
+    /// </summary>
+    private async Task<(RequestOutcome Outcome, long Value)> RequestAsync(string nodeId, string operation, long correlationId, byte[] request, CancellationToken cancellationToken)
     {
         var pending = new PendingRequest();
         _pending[correlationId] = pending;
@@ -188,15 +201,17 @@ public sealed class RedisBackplane : IBackplane, IHostedService
                     throw new RegistryUnavailableException($"Node {nodeId} is alive but does not receive backplane messages at the moment");
                 }
 
-                return null;
+                return (RequestOutcome.NodeGone, 0);
             }
 
-            return await pending.Task.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            // Null: this node stopped before the answer came.
+            var answer = await pending.Task.WaitAsync(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            return answer is { } value ? (RequestOutcome.Answered, value) : (RequestOutcome.NoAnswer, 0);
         }
         catch (TimeoutException)
         {
             RedisLog.RequestTimedOut(_logger, nodeId, operation, _timeout);
-            throw new RegistryUnavailableException($"Node {nodeId} did not answer the {operation} within {_timeout.TotalSeconds:0.###} s; whether it happened is unknown");
+            return (RequestOutcome.NoAnswer, 0);
         }
         catch (Exception exception) when (exception is not RegistryUnavailableException && RedisConnectionRegistry.IsRedisFailure(exception))
         {
@@ -227,11 +242,11 @@ public sealed class RedisBackplane : IBackplane, IHostedService
             switch (message.Kind)
             {
                 case BackplaneMessageKind.Send:
-                    var status = _manager!.SendLocal(message.ConnectionId, OutboundMessage.FromBytes(message.Payload));
+                    var status = _delivery.Send(message.ConnectionId, OutboundMessage.FromBytes(message.Payload));
                     Answer(message, (long)status);
                     break;
                 case BackplaneMessageKind.Disconnect:
-                    Answer(message, _manager!.DisconnectLocal(message.ConnectionId) ? 1 : 0);
+                    Answer(message, _delivery.Disconnect(message.ConnectionId) == DisconnectStatus.Closing ? ClosingReply : 0);
                     break;
                 case BackplaneMessageKind.Reply:
                     if (_pending.TryGetValue(message.CorrelationId, out var pending))
@@ -258,7 +273,7 @@ public sealed class RedisBackplane : IBackplane, IHostedService
                 && message.Kind == BackplaneMessageKind.Broadcast
                 && message.Node != _node.Id)
             {
-                Answer(message, _manager!.BroadcastLocally(OutboundMessage.FromBytes(message.Payload)));
+                Answer(message, _delivery.Broadcast(OutboundMessage.FromBytes(message.Payload)));
             }
         }
 #pragma warning disable CA1031 // One bad message must not end the node's broadcast loop.
@@ -284,6 +299,18 @@ public sealed class RedisBackplane : IBackplane, IHostedService
         }
     }
 
+    private enum RequestOutcome
+    {
+        /// <summary>The owning node answered; the value says how.</summary>
+        Answered,
+
+        /// <summary>Nobody listens on the node's inbox and it has no liveness key: the node is dead.</summary>
+        NodeGone,
+
+        /// <summary>No answer within the request timeout (or before this node stopped): the outcome is unknown.</summary>
+        NoAnswer,
+    }
+
     private abstract class PendingReply
     {
         public abstract void OnReply(long value);
@@ -299,7 +326,7 @@ public sealed class RedisBackplane : IBackplane, IHostedService
 
         public override void OnReply(long value) => _reply.TrySetResult(value);
 
-        public override void Cancel() => _reply.TrySetException(new RegistryUnavailableException("The node is shutting down"));
+        public override void Cancel() => _reply.TrySetResult(null);
     }
 
     /// <summary>Sums the counts of the nodes that answer a broadcast; answers may arrive before the expected number is known.</summary>
@@ -334,7 +361,7 @@ public sealed class RedisBackplane : IBackplane, IHostedService
         }
 
         /// <summary>Waits until <paramref name="expected"/> nodes answered; false when the time ran out first.</summary>
-        public async Task<bool> ExpectAsync(int expected, TimeSpan timeout, CancellationToken cancellationToken)
+        public async Task<bool> ExpectAsync(int expected, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
         {
             lock (_lock)
             {
@@ -347,7 +374,7 @@ public sealed class RedisBackplane : IBackplane, IHostedService
 
             try
             {
-                await _all.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                await _all.Task.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (TimeoutException)

@@ -11,7 +11,7 @@ namespace Switchboard.Redis;
 /// serves the connections it holds) while Redis is unreachable or the heartbeat is older than the node timeout, with a
 /// description of what works and what does not.
 /// </summary>
-internal sealed class RedisHealthCheck(RedisConnection redis, RedisConnectionRegistry registry, NodeIdentity node, IOptions<RedisScaleOutOptions> options, TimeProvider time) : IHealthCheck
+internal sealed class RedisHealthCheck(RedisConnection redis, RedisConnectionRegistry registry, RedisNodeLiveness liveness, NodeIdentity node, IOptions<RedisScaleOutOptions> options, TimeProvider time) : IHealthCheck
 {
     private readonly RedisScaleOutOptions _options = options.Value;
 
@@ -23,7 +23,7 @@ internal sealed class RedisHealthCheck(RedisConnection redis, RedisConnectionReg
             ["node"] = node.Id,
             ["localConnections"] = registry.HeldCount,
         };
-        var heartbeatAge = registry.LastHeartbeat is { } last ? now - last : (TimeSpan?)null;
+        var heartbeatAge = liveness.LastHeartbeat is { } last ? now - last : (TimeSpan?)null;
         if (heartbeatAge is { } age)
         {
             data["heartbeatAgeSeconds"] = Math.Round(age.TotalSeconds, 1);

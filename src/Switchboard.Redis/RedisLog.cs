@@ -29,9 +29,6 @@ internal static partial class RedisLog
     [LoggerMessage(207, LogLevel.Warning, "Sweep for dead nodes failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(208, LogLevel.Warning, "Could not write activity of {Count} connection(s) to Redis; it is retried with the next flush")]
-    public static partial void TouchFlushFailed(ILogger logger, int count, Exception exception);
-
     [LoggerMessage(209, LogLevel.Warning, "Cleaning up node {NodeId} in Redis at shutdown failed; other nodes purge its entries after the node timeout")]
     public static partial void StopCleanupFailed(ILogger logger, string nodeId, Exception exception);
 

@@ -33,15 +33,17 @@ public static class RedisSwitchboardBuilderExtensions
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<RedisConnection>>()));
-        services.TryAddSingleton(provider => new RedisConnectionRegistry(
+        services.TryAddSingleton(provider => new RedisConnectionRegistry(provider.GetRequiredService<RedisConnection>()));
+        services.TryAddSingleton(provider => new RedisNodeLiveness(
             provider.GetRequiredService<RedisConnection>(),
+            provider.GetRequiredService<RedisConnectionRegistry>(),
             provider.GetRequiredService<IOptions<RedisScaleOutOptions>>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<RedisConnectionRegistry>>()));
+            provider.GetRequiredService<ILogger<RedisNodeLiveness>>()));
         services.TryAddSingleton(provider => new RedisBackplane(
             provider.GetRequiredService<RedisConnection>(),
-            provider,
+            provider.GetRequiredService<LocalDelivery>(),
             provider.GetRequiredService<IOptions<RedisScaleOutOptions>>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<TimeProvider>(),
@@ -49,9 +51,9 @@ public static class RedisSwitchboardBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(provider => provider.GetRequiredService<RedisConnectionRegistry>()));
         services.Replace(ServiceDescriptor.Singleton<IBackplane>(provider => provider.GetRequiredService<RedisBackplane>()));
 
-        // Started in this order and stopped in reverse: the connection outlives the registry's clean-up.
+        // Started in this order and stopped in reverse: the connection outlives the node's clean-up.
         builder.AddBackendService<RedisConnection>();
-        builder.AddBackendService<RedisConnectionRegistry>();
+        builder.AddBackendService<RedisNodeLiveness>();
         builder.AddBackendService<RedisBackplane>();
 
         services.AddHealthChecks().Add(new HealthCheckRegistration(
@@ -59,6 +61,7 @@ public static class RedisSwitchboardBuilderExtensions
             provider => new RedisHealthCheck(
                 provider.GetRequiredService<RedisConnection>(),
                 provider.GetRequiredService<RedisConnectionRegistry>(),
+                provider.GetRequiredService<RedisNodeLiveness>(),
                 provider.GetRequiredService<NodeIdentity>(),
                 provider.GetRequiredService<IOptions<RedisScaleOutOptions>>(),
                 provider.GetRequiredService<TimeProvider>()),

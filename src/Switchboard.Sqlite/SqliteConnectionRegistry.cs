@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
@@ -17,7 +16,8 @@ namespace Switchboard.Sqlite;
 /// <item>Writes go through one writer loop that commits whatever is queued in a single transaction (group
 /// commit), so a burst of connects costs one commit, not one each; <see cref="AddAsync"/> completes after the
 /// commit that contains it.</item>
-/// <item>Activity (<see cref="Touch"/>) is coalesced in memory and written with the next commit.</item>
+/// <item>Activity (<see cref="RecordActivityAsync"/>) is one write of the queue: the monitor's batch rides along with
+/// whatever else the next commit holds.</item>
 /// <item>The file is owned exclusively through a lock file; a second process pointed at it fails to start
 /// with a clear message. At startup every entry is purged: they belonged to a process that is gone.</item>
 /// </list>
@@ -28,7 +28,6 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
     private const int SchemaVersion = 1;
 
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<string, long> _touches = new(StringComparer.Ordinal);
     private readonly string _path;
     private readonly string _connectionString;
     private readonly NodeIdentity _node;
@@ -160,16 +159,8 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
         EnqueueAsync(new PendingWrite(null, connectionId), cancellationToken);
 
     /// <inheritdoc />
-    public void Touch(string connectionId, DateTimeOffset lastActiveAt)
-    {
-        var wasEmpty = _touches.IsEmpty;
-        _touches[connectionId] = lastActiveAt.ToUnixTimeMilliseconds();
-        if (wasEmpty)
-        {
-            // Wake the writer; touches ride along with it.
-            _writes.Writer.TryWrite(PendingWrite.FlushTouches);
-        }
-    }
+    public ValueTask RecordActivityAsync(IReadOnlyList<ConnectionActivity> activity, CancellationToken cancellationToken) =>
+        EnqueueAsync(new PendingWrite(null, null, activity), cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken)
@@ -240,7 +231,7 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
             throw new RegistryUnavailableException($"The SQLite registry {_path} is not running");
         }
 
-        await write.Done!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await write.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WriterLoopAsync()
@@ -294,22 +285,21 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
                         deleteId.Value = id;
                         delete.ExecuteNonQuery();
                     }
-                }
-
-                foreach (var id in _touches.Keys)
-                {
-                    if (_touches.TryRemove(id, out var activeMs))
+                    else if (write.Activity is { } activity)
                     {
-                        touchId.Value = id;
-                        touchActive.Value = activeMs;
-                        touch.ExecuteNonQuery();
+                        foreach (var entry in activity)
+                        {
+                            touchId.Value = entry.ConnectionId;
+                            touchActive.Value = entry.LastActiveAt.ToUnixTimeMilliseconds();
+                            touch.ExecuteNonQuery();
+                        }
                     }
                 }
 
                 transaction.Commit();
                 foreach (var write in batch)
                 {
-                    write.Done?.TrySetResult();
+                    write.Done.TrySetResult();
                 }
             }
             catch (SqliteException exception)
@@ -317,7 +307,7 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
                 var failure = Unavailable(exception);
                 foreach (var write in batch)
                 {
-                    write.Done?.TrySetException(failure);
+                    write.Done.TrySetException(failure);
                 }
             }
         }
@@ -353,10 +343,9 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
     [LoggerMessage(100, LogLevel.Information, "Purged {Count} connection(s) left in {Path} by a previous process; they answer 410")]
     private static partial void LogPurged(ILogger logger, int count, string path);
 
-    private sealed record PendingWrite(ConnectionRecord? Add, string? RemoveId)
+    /// <summary>One write of the queue: an add, a removal or a batch of activity.</summary>
+    private sealed record PendingWrite(ConnectionRecord? Add, string? RemoveId, IReadOnlyList<ConnectionActivity>? Activity = null)
     {
-        public static readonly PendingWrite FlushTouches = new(null, null) { Done = null };
-
-        public TaskCompletionSource? Done { get; init; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

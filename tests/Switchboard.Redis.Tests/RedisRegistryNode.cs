@@ -11,10 +11,11 @@ internal sealed class RedisRegistryNode : IAsyncDisposable
 {
     private bool _stopped;
 
-    private RedisRegistryNode(RedisConnection connection, RedisConnectionRegistry registry, NodeIdentity node, RedisScaleOutOptions options)
+    private RedisRegistryNode(RedisConnection connection, RedisConnectionRegistry registry, RedisNodeLiveness liveness, NodeIdentity node, RedisScaleOutOptions options)
     {
         Connection = connection;
         Registry = registry;
+        Liveness = liveness;
         Node = node;
         Options = options;
     }
@@ -23,11 +24,14 @@ internal sealed class RedisRegistryNode : IAsyncDisposable
 
     public RedisConnectionRegistry Registry { get; }
 
+    public RedisNodeLiveness Liveness { get; }
+
     public NodeIdentity Node { get; }
 
     public RedisScaleOutOptions Options { get; }
 
-    public static async Task<RedisRegistryNode> StartAsync(string configuration, string keyPrefix, TimeSpan? heartbeat = null, TimeSpan? nodeTimeout = null)
+    /// <param name="time">The clock of the node (heartbeats); the system clock unless given.</param>
+    public static async Task<RedisRegistryNode> StartAsync(string configuration, string keyPrefix, TimeSpan? heartbeat = null, TimeSpan? nodeTimeout = null, TimeProvider? time = null)
     {
         var options = new RedisScaleOutOptions
         {
@@ -40,12 +44,13 @@ internal sealed class RedisRegistryNode : IAsyncDisposable
         var node = new NodeIdentity();
         var connection = new RedisConnection(switchboard, node, TimeProvider.System, NullLogger<RedisConnection>.Instance);
         await connection.StartAsync(CancellationToken.None);
-        var registry = new RedisConnectionRegistry(connection, switchboard, node, TimeProvider.System, NullLogger<RedisConnectionRegistry>.Instance);
-        await registry.StartAsync(CancellationToken.None);
-        return new RedisRegistryNode(connection, registry, node, options);
+        var registry = new RedisConnectionRegistry(connection);
+        var liveness = new RedisNodeLiveness(connection, registry, switchboard, node, time ?? TimeProvider.System, NullLogger<RedisNodeLiveness>.Instance);
+        await liveness.StartAsync(CancellationToken.None);
+        return new RedisRegistryNode(connection, registry, liveness, node, options);
     }
 
-    /// <summary>A graceful stop: the registry cleans up after itself.</summary>
+    /// <summary>A graceful stop: the node removes what it holds and leaves.</summary>
     public async Task StopAsync()
     {
         if (_stopped)
@@ -54,9 +59,9 @@ internal sealed class RedisRegistryNode : IAsyncDisposable
         }
 
         _stopped = true;
-        await Registry.StopAsync(CancellationToken.None);
+        await Liveness.StopAsync(CancellationToken.None);
         await Connection.StopAsync(CancellationToken.None);
-        Registry.Dispose();
+        Liveness.Dispose();
         await Connection.DisposeAsync();
     }
 

@@ -190,24 +190,26 @@ public sealed class RedisRegistryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Touch_OnlyMovesLastActiveAtForward()
+    public async Task Heartbeat_RunsOnTheInjectedClock()
     {
-        await using var node = await RedisRegistryNode.StartAsync(_redis.Configuration, _prefix);
-        var record = Record(node.Node.Id);
-        var witness = Record(node.Node.Id);
-        await node.Registry.AddAsync(record, CancellationToken.None);
-        await node.Registry.AddAsync(witness, CancellationToken.None);
-        var later = record.LastActiveAt.AddSeconds(30);
-        node.Registry.Touch(record.ConnectionId, later);
-        await EventuallyAsync(async () => (await node.Registry.GetAsync(record.ConnectionId, CancellationToken.None))?.LastActiveAt == later, "the touch to be written");
+        var time = new ObservableFakeTimeProvider();
+        var heartbeat = TimeSpan.FromSeconds(2);
+        await using var node = await RedisRegistryNode.StartAsync(_redis.Configuration, _prefix, heartbeat, nodeTimeout: TimeSpan.FromMinutes(1), time: time);
+        var alive = $"{_prefix}:alive:{node.Node.Id}";
+        Assert.Equal(WholeMilliseconds(time.GetUtcNow()), node.Liveness.LastHeartbeat);
 
-        node.Registry.Touch(record.ConnectionId, later.AddSeconds(-10));
-        node.Registry.Touch(witness.ConnectionId, witness.LastActiveAt.AddSeconds(1));
+        // The loop waits for the next heartbeat on the fake clock; meanwhile nothing renews the key.
+        await time.WaitForTimerAsync(heartbeat);
+        await Inspect.KeyDeleteAsync(alive);
+        Assert.False(await Inspect.KeyExistsAsync(alive));
 
-        // The witness's touch is written in the same flush as the stale one, or a later one.
-        await EventuallyAsync(async () => (await node.Registry.GetAsync(witness.ConnectionId, CancellationToken.None))?.LastActiveAt > witness.LastActiveAt, "the witness touch to be written");
-        Assert.Equal(later, (await node.Registry.GetAsync(record.ConnectionId, CancellationToken.None))!.LastActiveAt);
+        time.Advance(heartbeat);
+
+        await EventuallyAsync(async () => await Inspect.KeyExistsAsync(alive), "the heartbeat the clock made due");
+        Assert.Equal(WholeMilliseconds(time.GetUtcNow()), node.Liveness.LastHeartbeat);
     }
+
+    private static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 
     private static ConnectionRecord Record(string nodeId)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Switchboard.Connections;
 using Switchboard.Registry;
 using Xunit;
@@ -11,9 +10,6 @@ namespace Switchboard.Testing;
 /// </summary>
 public abstract class RegistryConformanceTests : IAsyncLifetime
 {
-    /// <summary>How long a registry may take to make a <see cref="IConnectionRegistry.Touch"/> visible.</summary>
-    protected static readonly TimeSpan TouchVisibleWithin = TimeSpan.FromSeconds(10);
-
     private static readonly DateTimeOffset Epoch = DateTimeOffset.FromUnixTimeMilliseconds(1_735_725_600_123);
 
     protected IConnectionRegistry Registry { get; private set; } = null!;
@@ -74,38 +70,57 @@ public abstract class RegistryConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Touch_UpdatesLastActiveAt_AndNothingElse()
+    public async Task RecordActivityAsync_UpdatesLastActiveAtOfEachEntry_AndNothingElse()
     {
-        var record = NewRecord();
+        var records = Enumerable.Range(0, 3).Select(_ => NewRecord()).ToList();
         var other = NewRecord();
-        await Registry.AddAsync(record, CancellationToken.None);
-        await Registry.AddAsync(other, CancellationToken.None);
-        var active = record.LastActiveAt.AddSeconds(42.5);
+        foreach (var record in records.Append(other))
+        {
+            await Registry.AddAsync(record, CancellationToken.None);
+        }
 
-        Registry.Touch(record.ConnectionId, active);
+        var active = records.Select((record, i) => record with { LastActiveAt = record.LastActiveAt.AddSeconds(42.5 + i) }).ToList();
 
-        var touched = await EventuallyAsync(
-            () => Registry.GetAsync(record.ConnectionId, CancellationToken.None).AsTask(),
-            current => current?.LastActiveAt == active,
-            $"lastActiveAt of {record.ConnectionId} to become {active:O}");
-        Assert.Equal(record with { LastActiveAt = active }, touched);
+        await Registry.RecordActivityAsync(active.Select(record => new ConnectionActivity(record.ConnectionId, record.LastActiveAt)).ToList(), CancellationToken.None);
+
+        // Durable when the call completes: no waiting for a flush.
+        foreach (var record in active)
+        {
+            Assert.Equal(record, await Registry.GetAsync(record.ConnectionId, CancellationToken.None));
+        }
+
         Assert.Equal(other, await Registry.GetAsync(other.ConnectionId, CancellationToken.None));
     }
 
     [Fact]
-    public async Task Touch_OfARemovedConnection_IsIgnored()
+    public async Task RecordActivityAsync_OnlyMovesLastActiveAtForward()
     {
         var record = NewRecord();
         await Registry.AddAsync(record, CancellationToken.None);
-        await Registry.RemoveAsync(record.ConnectionId, CancellationToken.None);
+        var later = record.LastActiveAt.AddSeconds(30);
+        await Registry.RecordActivityAsync([new(record.ConnectionId, later)], CancellationToken.None);
 
-        Registry.Touch(record.ConnectionId, record.LastActiveAt.AddMinutes(1));
+        await Registry.RecordActivityAsync([new(record.ConnectionId, later.AddSeconds(-10))], CancellationToken.None);
 
-        // A durable write after the touch: whatever the touch did is in the store by the time it completes.
-        var later = NewRecord();
-        await Registry.AddAsync(later, CancellationToken.None);
-        Assert.Null(await Registry.GetAsync(record.ConnectionId, CancellationToken.None));
-        Assert.Equal([later.ConnectionId], (await Registry.ListAsync(10, null, CancellationToken.None)).Items.Select(r => r.ConnectionId));
+        Assert.Equal(later, (await Registry.GetAsync(record.ConnectionId, CancellationToken.None))!.LastActiveAt);
+    }
+
+    [Fact]
+    public async Task RecordActivityAsync_OfARemovedOrUnknownConnection_IsIgnored()
+    {
+        var removed = NewRecord();
+        var kept = NewRecord();
+        await Registry.AddAsync(removed, CancellationToken.None);
+        await Registry.AddAsync(kept, CancellationToken.None);
+        await Registry.RemoveAsync(removed.ConnectionId, CancellationToken.None);
+        var keptActive = kept.LastActiveAt.AddMinutes(1);
+
+        await Registry.RecordActivityAsync(
+            [new(removed.ConnectionId, removed.LastActiveAt.AddMinutes(1)), new(ConnectionId.New(), keptActive), new(kept.ConnectionId, keptActive)],
+            CancellationToken.None);
+
+        Assert.Null(await Registry.GetAsync(removed.ConnectionId, CancellationToken.None));
+        Assert.Equal([kept with { LastActiveAt = keptActive }], (await Registry.ListAsync(10, null, CancellationToken.None)).Items);
     }
 
     [Fact]
@@ -181,8 +196,4 @@ public abstract class RegistryConformanceTests : IAsyncLifetime
         var connectedAt = Epoch.AddMilliseconds(Random.Shared.Next(0, 1_000_000));
         return new ConnectionRecord(ConnectionId.New(), nodeId, connectedAt, connectedAt.AddMilliseconds(250), sourceIp, userAgent);
     }
-
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds, failing after <see cref="TouchVisibleWithin"/>.</summary>
-    protected static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
-        Eventually.UntilAsync(read, done, TouchVisibleWithin, what);
 }

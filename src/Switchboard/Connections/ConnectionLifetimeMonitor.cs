@@ -15,6 +15,12 @@ namespace Switchboard.Connections;
 /// them, and writes recent activity to the registry in one batch. On shutdown it closes every connection with
 /// 1001 and waits, within the shutdown timeout, for their <c>$disconnect</c> to run.
 /// </summary>
+/// <remarks>
+/// Activity is coalesced here and nowhere else: a sweep hands the registry every connection whose last activity it
+/// has not written yet, in one <see cref="IConnectionRegistry.RecordActivityAsync"/> call. One batch is written at a
+/// time (sweeps while it runs leave activity for the next), and a connection counts as written only once its batch
+/// is, so a batch that failed is collected again by the next sweep.
+/// </remarks>
 internal sealed class ConnectionLifetimeMonitor(
     LocalConnections local,
     IConnectionRegistry registry,
@@ -32,6 +38,7 @@ internal sealed class ConnectionLifetimeMonitor(
     private readonly LimitsOptions _limits = options.Value.Limits;
     private ITimer? _timer;
     private int _sweeping;
+    private Task _activityWrite = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -54,6 +61,8 @@ internal sealed class ConnectionLifetimeMonitor(
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         _timer?.Dispose();
+        // Before the registry stops (hosted services stop after this): a write must not outlive it.
+        await _activityWrite.ConfigureAwait(false);
         var open = local.All.ToList();
         if (open.Count == 0)
         {
@@ -98,6 +107,7 @@ internal sealed class ConnectionLifetimeMonitor(
             var now = time.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();
             var keepAliveMs = (long)_limits.KeepAliveInterval.TotalMilliseconds;
+            var activity = _activityWrite.IsCompleted ? new ActivityBatch() : null;
             foreach (var connection in local.All)
             {
                 if (connection.IsClosing)
@@ -140,12 +150,12 @@ internal sealed class ConnectionLifetimeMonitor(
                     }
                 }
 
-                var lastActive = connection.LastActiveMs;
-                if (lastActive != connection.LastFlushedActiveMs)
-                {
-                    connection.LastFlushedActiveMs = lastActive;
-                    registry.Touch(connection.Id, connection.LastActiveAt);
-                }
+                activity?.AddIfUnwritten(connection);
+            }
+
+            if (activity?.Count > 0)
+            {
+                _activityWrite = WriteActivityAsync(activity);
             }
         }
         finally
@@ -155,4 +165,46 @@ internal sealed class ConnectionLifetimeMonitor(
     }
 
     public void Dispose() => _timer?.Dispose();
+
+    private async Task WriteActivityAsync(ActivityBatch batch)
+    {
+        try
+        {
+            await registry.RecordActivityAsync(batch.Entries, CancellationToken.None).ConfigureAwait(false);
+            batch.MarkWritten();
+        }
+        catch (RegistryUnavailableException exception)
+        {
+            Log.ActivityWriteFailed(logger, batch.Count, exception);
+        }
+    }
+
+    /// <summary>The activity one sweep collects, with the connections it came from so they can be marked written.</summary>
+    private sealed class ActivityBatch
+    {
+        private readonly List<GatewayConnection> _connections = [];
+        private readonly List<ConnectionActivity> _entries = [];
+
+        public IReadOnlyList<ConnectionActivity> Entries => _entries;
+
+        public int Count => _entries.Count;
+
+        public void AddIfUnwritten(GatewayConnection connection)
+        {
+            var lastActiveMs = connection.LastActiveMs;
+            if (lastActiveMs != connection.LastFlushedActiveMs)
+            {
+                _connections.Add(connection);
+                _entries.Add(new ConnectionActivity(connection.Id, DateTimeOffset.FromUnixTimeMilliseconds(lastActiveMs)));
+            }
+        }
+
+        public void MarkWritten()
+        {
+            for (var i = 0; i < _connections.Count; i++)
+            {
+                _connections[i].LastFlushedActiveMs = _entries[i].LastActiveAt.ToUnixTimeMilliseconds();
+            }
+        }
+    }
 }

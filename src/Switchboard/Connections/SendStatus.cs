@@ -11,4 +11,10 @@ public enum SendStatus
 
     /// <summary>The connection's outbound queue is full: the client is not reading fast enough.</summary>
     QueueFull,
+
+    /// <summary>
+    /// The node that holds the connection did not answer in time: the message may or may not be queued. Only a
+    /// backplane answers this, never a connection (503 on the management API).
+    /// </summary>
+    Unknown,
 }

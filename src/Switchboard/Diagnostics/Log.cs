@@ -61,4 +61,7 @@ internal static partial class Log
 
     [LoggerMessage(32, LogLevel.Warning, "Switchboard:Limits:MaxConnections ({MaxConnections}) needs {Missing} more open file(s) than the limit of {OpenFileLimit} allows: the process may abort when it is reached")]
     public static partial void ConnectionBudgetOvercommitted(ILogger logger, int maxConnections, long missing, long openFileLimit);
+
+    [LoggerMessage(40, LogLevel.Warning, "Could not write the activity of {Count} connection(s) to the registry; the next sweep writes it again")]
+    public static partial void ActivityWriteFailed(ILogger logger, int count, Exception exception);
 }

@@ -40,6 +40,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<IBackplane, LocalBackplane>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<LocalConnections>();
+        services.AddSingleton(provider => new LocalDelivery(provider.GetRequiredService<LocalConnections>()));
         services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
@@ -50,6 +51,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<WebSocketSessionHandler>();
         services.AddSingleton(provider => new ConnectionManager(
             provider.GetRequiredService<LocalConnections>(),
+            provider.GetRequiredService<LocalDelivery>(),
             provider.GetRequiredService<IConnectionRegistry>(),
             provider.GetRequiredService<IBackplane>(),
             provider.GetRequiredService<NodeIdentity>(),

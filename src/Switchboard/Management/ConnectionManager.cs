@@ -1,11 +1,9 @@
-using Switchboard.Protocol;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Backplane;
 using Switchboard.Diagnostics;
 using Switchboard.Registry;
-using Switchboard.Transport;
 
 namespace Switchboard.Management;
 
@@ -17,6 +15,7 @@ namespace Switchboard.Management;
 public sealed class ConnectionManager
 {
     private readonly LocalConnections _local;
+    private readonly LocalDelivery _delivery;
     private readonly IConnectionRegistry _registry;
     private readonly IBackplane _backplane;
     private readonly NodeIdentity _node;
@@ -25,6 +24,7 @@ public sealed class ConnectionManager
 
     internal ConnectionManager(
         LocalConnections local,
+        LocalDelivery delivery,
         IConnectionRegistry registry,
         IBackplane backplane,
         NodeIdentity node,
@@ -32,6 +32,7 @@ public sealed class ConnectionManager
         IOptions<SwitchboardOptions> options)
     {
         _local = local;
+        _delivery = delivery;
         _registry = registry;
         _backplane = backplane;
         _node = node;
@@ -44,7 +45,8 @@ public sealed class ConnectionManager
 
     /// <summary>
     /// PostToConnection: queues <paramref name="data"/> for the connection as one text frame (binary when it is not
-    /// valid UTF-8). <see cref="PostResult.Delivered"/> means it is in the outbound queue of the node that holds the socket.
+    /// valid UTF-8). <see cref="PostResult.Delivered"/> means it is in the outbound queue of the node that holds the socket;
+    /// <see cref="PostResult.Unknown"/> that that node did not answer in time.
     /// </summary>
     public async ValueTask<PostResult> PostAsync(string connectionId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
@@ -55,9 +57,9 @@ public sealed class ConnectionManager
 
         var message = OutboundMessage.FromBytes(data);
         SendStatus status;
-        if (_local.Find(connectionId) is { } connection)
+        if (_local.Holds(connectionId))
         {
-            status = connection.TrySend(message, writeNow: true);
+            status = _delivery.Send(connectionId, message);
         }
         else if (await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
         {
@@ -72,6 +74,7 @@ public sealed class ConnectionManager
         {
             SendStatus.Queued => PostResult.Delivered,
             SendStatus.QueueFull => PostResult.LimitExceeded,
+            SendStatus.Unknown => PostResult.Unknown,
             _ => PostResult.Gone,
         };
     }
@@ -90,22 +93,34 @@ public sealed class ConnectionManager
 
     /// <summary>
     /// DeleteConnection: closes the connection with 1000 and runs <c>$disconnect</c> ("Connection Closed Normally",
-    /// as on API Gateway). False when it is not open. When it returns true the connection is already out of the
-    /// registry, so every node answers 410 for it at once rather than only after the close handshake has ended.
+    /// as on API Gateway). <see cref="DisconnectStatus.Gone"/> when it is not open; <see cref="DisconnectStatus.Unknown"/>
+    /// when the node that holds it did not answer in time. When it returns <see cref="DisconnectStatus.Closing"/> the
+    /// connection is already out of the registry, so every node answers 410 for it at once rather than only after the
+    /// close handshake has ended.
     /// </summary>
-    public async ValueTask<bool> DisconnectAsync(string connectionId, CancellationToken cancellationToken = default)
+    public async ValueTask<DisconnectStatus> DisconnectAsync(string connectionId, CancellationToken cancellationToken = default)
     {
-        var closing = _local.Find(connectionId) is not null
-            ? DisconnectLocal(connectionId)
-            : await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId
-              && await _backplane.DisconnectAsync(nodeId, connectionId, cancellationToken).ConfigureAwait(false);
-        if (closing)
+        DisconnectStatus status;
+        if (_local.Holds(connectionId))
+        {
+            status = _delivery.Disconnect(connectionId);
+        }
+        else if (await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
+        {
+            status = await _backplane.DisconnectAsync(nodeId, connectionId, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            status = DisconnectStatus.Gone;
+        }
+
+        if (status == DisconnectStatus.Closing)
         {
             // The owning node removes it again when the socket has closed; removal is idempotent.
             await _registry.RemoveAsync(connectionId, cancellationToken).ConfigureAwait(false);
         }
 
-        return closing;
+        return status;
     }
 
     /// <summary>Lists open connections across the cluster, ordered by id. A Switchboard extension.</summary>
@@ -125,42 +140,13 @@ public sealed class ConnectionManager
     public async ValueTask<long> BroadcastAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         var message = OutboundMessage.FromBytes(data);
-        long recipients = BroadcastLocally(message);
+        var recipients = _delivery.Broadcast(message);
         recipients += await _backplane.BroadcastToOtherNodesAsync(message, cancellationToken).ConfigureAwait(false);
         return recipients;
     }
 
     /// <summary>Counters of this node: open connections, messages in and out since start.</summary>
     public GatewayStats GetStats() => new(_metrics.OpenConnections, _metrics.MessagesIn, _metrics.MessagesOut);
-
-    /// <summary>Queues a message to every connection on this node; used by backplanes for broadcasts from other nodes.</summary>
-    public long BroadcastLocally(OutboundMessage message)
-    {
-        // Encode the frame once here rather than racing to encode it in many writers.
-        _ = message.Frame;
-        long recipients = 0;
-        foreach (var connection in _local.All)
-        {
-            if (connection.TrySend(message) == SendStatus.Queued)
-            {
-                recipients++;
-            }
-        }
-
-        return recipients;
-    }
-
-    /// <summary>Queues a message to a connection on this node; what a backplane calls for a post forwarded by another node.</summary>
-    internal SendStatus SendLocal(string connectionId, OutboundMessage message) =>
-        _local.Find(connectionId) is { } connection ? connection.TrySend(message, writeNow: true) : SendStatus.Gone;
-
-    /// <summary>
-    /// Closes a connection on this node with 1000 (<c>$disconnect</c> follows); false when this node does not hold it
-    /// open. What a backplane calls for a delete forwarded by another node.
-    /// </summary>
-    internal bool DisconnectLocal(string connectionId) =>
-        _local.Find(connectionId) is { } connection
-        && connection.TryBeginClose(new ServerClose(CloseCodes.NormalClosure, "", "Connection Closed Normally"));
 
     private async ValueTask<string?> FindRemoteNodeAsync(string connectionId, CancellationToken cancellationToken)
     {

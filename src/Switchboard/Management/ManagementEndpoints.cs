@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Switchboard.Backplane;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
@@ -146,6 +147,9 @@ internal sealed class ManagementEndpoints
             case PostResult.LimitExceeded:
                 await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "LimitExceededException", null).ConfigureAwait(false);
                 return;
+            case PostResult.Unknown:
+                await OutcomeUnknownAsync(context, "post").ConfigureAwait(false);
+                return;
             default:
                 await GoneAsync(context).ConfigureAwait(false);
                 return;
@@ -172,13 +176,18 @@ internal sealed class ManagementEndpoints
             return;
         }
 
-        if (await _manager.DisconnectAsync(id, context.RequestAborted).ConfigureAwait(false))
+        switch (await _manager.DisconnectAsync(id, context.RequestAborted).ConfigureAwait(false))
         {
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
+            case DisconnectStatus.Closing:
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                return;
+            case DisconnectStatus.Unknown:
+                await OutcomeUnknownAsync(context, "delete").ConfigureAwait(false);
+                return;
+            default:
+                await GoneAsync(context).ConfigureAwait(false);
+                return;
         }
-
-        await GoneAsync(context).ConfigureAwait(false);
     }
 
     private async Task ListConnectionsAsync(HttpContext context)
@@ -333,6 +342,10 @@ internal sealed class ManagementEndpoints
     /// An error the AWS SDKs recognise: the type in <c>x-amzn-ErrorType</c>; the body empty (as API Gateway
     /// sends 410/403/429) or a JSON object with a message.
     /// </summary>
+    /// <summary>The node that holds the connection did not answer in time: 503, as for an unreachable registry (SDKs retry it), never 410.</summary>
+    private static Task OutcomeUnknownAsync(HttpContext context, string operation) =>
+        WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableException", $"The node that holds the connection did not answer the {operation} in time; whether it happened is unknown");
+
     private static Task WriteErrorAsync(HttpContext context, int status, string errorType, string? message)
     {
         var response = context.Response;

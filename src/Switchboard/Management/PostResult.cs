@@ -14,4 +14,10 @@ public enum PostResult
 
     /// <summary>The connection's outbound queue is full (429 LimitExceededException).</summary>
     LimitExceeded,
+
+    /// <summary>
+    /// The node that holds the connection did not answer in time: the message may or may not be queued
+    /// (503 ServiceUnavailableException; SDKs retry it).
+    /// </summary>
+    Unknown,
 }

@@ -9,8 +9,10 @@ namespace Switchboard.Registry;
 /// <list type="bullet">
 /// <item><see cref="AddAsync"/> and <see cref="RemoveAsync"/> are durable in the registry's store when their task
 /// completes; the gateway awaits <c>AddAsync</c> before any route of the connection runs.</item>
-/// <item><see cref="Touch"/> is best effort and coalesced: the store may lag by the registry's flush interval,
-/// and a touch of a removed connection is ignored.</item>
+/// <item>Activity is coalesced once, by the node's lifetime monitor: once per sweep (a second) it hands
+/// <see cref="RecordActivityAsync"/> one batch with every connection that had activity since the last batch, one
+/// batch at a time. A registry writes the batch as it gets it (no buffering of its own); a batch that failed is
+/// collected again by the next sweep.</item>
 /// <item>No ghosts: entries of a node that ended without removing them (crash, SIGKILL) are purged — by a
 /// single-node registry when it starts, by a clustered one when the node's heartbeat expires.</item>
 /// <item>All members are thread-safe. Failures of the store surface as <see cref="RegistryUnavailableException"/>.</item>
@@ -24,8 +26,11 @@ public interface IConnectionRegistry
     /// <summary>Forgets a connection; durable when the task completes. Removing an unknown id is not an error.</summary>
     ValueTask RemoveAsync(string connectionId, CancellationToken cancellationToken);
 
-    /// <summary>Notes activity on a connection. Never blocks; written later in batches.</summary>
-    void Touch(string connectionId, DateTimeOffset lastActiveAt);
+    /// <summary>
+    /// Writes when connections were last active; durable when the task completes. Entries of connections that are
+    /// not registered (any more) are ignored, and <see cref="ConnectionRecord.LastActiveAt"/> only moves forward.
+    /// </summary>
+    ValueTask RecordActivityAsync(IReadOnlyList<ConnectionActivity> activity, CancellationToken cancellationToken);
 
     /// <summary>Looks a connection up; null when it is not registered.</summary>
     ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken);

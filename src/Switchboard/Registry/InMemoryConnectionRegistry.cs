@@ -25,12 +25,17 @@ public sealed class InMemoryConnectionRegistry : IConnectionRegistry
     }
 
     /// <inheritdoc />
-    public void Touch(string connectionId, DateTimeOffset lastActiveAt)
+    public ValueTask RecordActivityAsync(IReadOnlyList<ConnectionActivity> activity, CancellationToken cancellationToken)
     {
-        if (_records.TryGetValue(connectionId, out var record))
+        foreach (var (connectionId, lastActiveAt) in activity)
         {
-            _records.TryUpdate(connectionId, record with { LastActiveAt = lastActiveAt }, record);
+            if (_records.TryGetValue(connectionId, out var record) && record.LastActiveAt < lastActiveAt)
+            {
+                _records.TryUpdate(connectionId, record with { LastActiveAt = lastActiveAt }, record);
+            }
         }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
