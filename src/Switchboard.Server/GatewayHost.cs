@@ -50,6 +50,7 @@ internal static class GatewayHost
             s_starting = false;
         }
 
+        await Console.Out.WriteLineAsync(StartupBanner.Describe(app.Services)).ConfigureAwait(false);
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
         return 0;
