@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -164,8 +165,10 @@ internal sealed class ManagementEndpoints
             return;
         }
 
-        var info = await _manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
-        await (info is null ? GoneAsync(context) : WriteJsonAsync(context, writer => WriteConnection(writer, info, includeId: false))).ConfigureAwait(false);
+        var connection = await _manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        await (connection is null
+            ? GoneAsync(context)
+            : WriteJsonAsync(context, GetConnectionResponse.From(connection), ManagementJsonContext.Relaxed.GetConnectionResponse)).ConfigureAwait(false);
     }
 
     private async Task DeleteConnectionAsync(HttpContext context)
@@ -209,17 +212,8 @@ internal sealed class ManagementEndpoints
         }
 
         var (items, next) = await _manager.ListAsync(limit, nextToken, context.RequestAborted).ConfigureAwait(false);
-        await WriteJsonAsync(context, writer =>
-        {
-            writer.WriteStartArray("items");
-            foreach (var item in items)
-            {
-                WriteConnection(writer, item, includeId: true);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteString("nextToken", next);
-        }).ConfigureAwait(false);
+        var page = new ListConnectionsResponse(items.Select(ListedConnection.From).ToList(), next);
+        await WriteJsonAsync(context, page, ManagementJsonContext.Relaxed.ListConnectionsResponse).ConfigureAwait(false);
     }
 
     private async Task BroadcastAsync(HttpContext context)
@@ -233,19 +227,11 @@ internal sealed class ManagementEndpoints
         }
 
         var recipients = await _manager.BroadcastAsync(body, cancellationToken).ConfigureAwait(false);
-        await WriteJsonAsync(context, writer => writer.WriteNumber("recipients", recipients)).ConfigureAwait(false);
+        await WriteJsonAsync(context, new BroadcastResponse(recipients), ManagementJsonContext.Relaxed.BroadcastResponse).ConfigureAwait(false);
     }
 
-    private Task GetStatsAsync(HttpContext context)
-    {
-        var stats = _manager.GetStats();
-        return WriteJsonAsync(context, writer =>
-        {
-            writer.WriteNumber("connections", stats.Connections);
-            writer.WriteNumber("messagesIn", stats.MessagesIn);
-            writer.WriteNumber("messagesOut", stats.MessagesOut);
-        });
-    }
+    private Task GetStatsAsync(HttpContext context) =>
+        WriteJsonAsync(context, _manager.GetStats(), ManagementJsonContext.Relaxed.GatewayStats);
 
     private static Task Forbidden(HttpContext context)
     {
@@ -356,51 +342,19 @@ internal sealed class ManagementEndpoints
             return Task.CompletedTask;
         }
 
+        // Written without a length (sent chunked), as error bodies always were.
         response.ContentType = "application/json";
-        return response.WriteAsync(JsonSerializer.Serialize(new ErrorBody(message), ErrorBodyContext.Default.ErrorBody), context.RequestAborted);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorBody(message), ManagementJsonContext.Default.ErrorBody);
+        return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
-    private static void WriteConnection(Utf8JsonWriter writer, ConnectionDetails info, bool includeId)
+    /// <summary>A 200 JSON body, announced with its length.</summary>
+    private static Task WriteJsonAsync<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo)
     {
-        if (includeId)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("connectionId", info.ConnectionId);
-        }
-
-        writer.WriteString("connectedAt", FormatTimestamp(info.ConnectedAt));
-        writer.WriteStartObject("identity");
-        writer.WriteString("sourceIp", info.SourceIp);
-        if (info.UserAgent is not null)
-        {
-            writer.WriteString("userAgent", info.UserAgent);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteString("lastActiveAt", FormatTimestamp(info.LastActiveAt));
-        if (includeId)
-        {
-            writer.WriteEndObject();
-        }
-    }
-
-    /// <summary>ISO 8601 with milliseconds, which the SDKs' RFC 3339 parsers accept.</summary>
-    private static string FormatTimestamp(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
-    private static Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> writeMembers)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, Events.ProxyEventWriter.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writeMembers(writer);
-            writer.WriteEndObject();
-        }
-
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
         var response = context.Response;
         response.ContentType = "application/json";
-        response.ContentLength = buffer.WrittenCount;
-        return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 }
