@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Switchboard.Connections;
 using Switchboard.Testing;
 
@@ -90,6 +91,24 @@ public sealed class CliTests : IAsyncLifetime
         }
 
         Assert.Contains("2 connections open.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectionsAsJson_PrintsEachItemAsTheGatewayListsIt_OnePerLine()
+    {
+        await using var first = await _server.ConnectAsync();
+        await using var second = await _server.ConnectAsync();
+        await first.WhoAmIAsync();
+        await second.WhoAmIAsync();
+        using var http = new HttpClient();
+        using var listing = JsonDocument.Parse(await http.GetStringAsync(new Uri(_server.ManagementEndpoint() + "/@connections")));
+        var listed = listing.RootElement.GetProperty("items").EnumerateArray().Select(item => item.GetRawText()).ToList();
+
+        var (exitCode, output) = await RunCliAsync("connections", "--json");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(2, listed.Count);
+        Assert.Equal(listed, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     [Theory]

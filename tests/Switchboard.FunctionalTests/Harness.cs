@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Testing;
 
@@ -23,7 +24,12 @@ internal sealed class Harness : IAsyncDisposable
     /// <param name="settings">Configuration keys applied over the routes.</param>
     /// <param name="configure">More services.</param>
     /// <param name="directUpgrade">Which layer answers handshakes (docs/configuration.md, Transport).</param>
-    public static async Task<Harness> StartAsync(Dictionary<string, string?>? settings = null, Action<ISwitchboardBuilder>? configure = null, bool directUpgrade = true)
+    /// <param name="endpoints">Conventions an embedding application adds to what <c>MapSwitchboard</c> mapped.</param>
+    public static async Task<Harness> StartAsync(
+        Dictionary<string, string?>? settings = null,
+        Action<ISwitchboardBuilder>? configure = null,
+        bool directUpgrade = true,
+        Action<SwitchboardEndpointConventionBuilder>? endpoints = null)
     {
         var recorder = new RouteEventRecorder();
         var all = new Dictionary<string, string?> { ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false" };
@@ -44,7 +50,7 @@ internal sealed class Harness : IAsyncDisposable
         {
             services.AddRouteHandler("recorder", recorder.HandleAsync);
             configure?.Invoke(services);
-        });
+        }, configureEndpoints: endpoints);
         return new Harness(gateway, recorder);
     }
 

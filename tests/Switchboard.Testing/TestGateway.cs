@@ -45,12 +45,14 @@ public sealed class TestGateway : IAsyncDisposable
 
     /// <summary>Starts a gateway. <paramref name="settings"/> keys are full configuration paths (<c>Switchboard:Routes:0:RouteKey</c>).</summary>
     /// <param name="configureApp">Adds application middleware: runs after path normalization, before routing.</param>
+    /// <param name="configureEndpoints">Adds conventions to what <c>MapSwitchboard</c> mapped, as an embedding application would.</param>
     public static async Task<TestGateway> StartAsync(
         IDictionary<string, string?> settings,
         Action<ISwitchboardBuilder>? configureServices = null,
         bool useSqlite = true,
         TemporaryDirectory? directory = null,
-        Action<WebApplication>? configureApp = null)
+        Action<WebApplication>? configureApp = null,
+        Action<SwitchboardEndpointConventionBuilder>? configureEndpoints = null)
     {
         directory ??= new TemporaryDirectory();
         var builder = WebApplication.CreateSlimBuilder();
@@ -77,7 +79,8 @@ public sealed class TestGateway : IAsyncDisposable
         app.UseSwitchboardPathNormalization();
         configureApp?.Invoke(app);
         app.UseRouting();
-        app.MapSwitchboard();
+        var endpoints = app.MapSwitchboard();
+        configureEndpoints?.Invoke(endpoints);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new TestGateway(app, new Uri(address), all.TryGetValue("Switchboard:Stage", out var stage) && stage is not null ? stage : "production", directory);

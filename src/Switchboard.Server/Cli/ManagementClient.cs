@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Switchboard.Management;
 
 namespace Switchboard.Server.Cli;
 
@@ -19,9 +21,10 @@ internal sealed class ManagementClient(string endpoint) : IDisposable
     public Task<HttpResponseMessage> BroadcastAsync(string message, CancellationToken cancellationToken) =>
         _http.PostAsync($"{_base}/@broadcast", Text(message), cancellationToken);
 
-    public async Task<(List<JsonElement> Items, HttpResponseMessage? Failure)> ListAllAsync(CancellationToken cancellationToken)
+    /// <summary>Every open connection, page by page; stops at the first answer that is not 200 and returns it.</summary>
+    public async Task<(List<ListedConnection> Items, HttpResponseMessage? Failure)> ListAllAsync(CancellationToken cancellationToken)
     {
-        var items = new List<JsonElement>();
+        var items = new List<ListedConnection>();
         string? nextToken = null;
         do
         {
@@ -32,14 +35,27 @@ internal sealed class ManagementClient(string endpoint) : IDisposable
                 return (items, response);
             }
 
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-            items.AddRange(document.RootElement.GetProperty("items").EnumerateArray().Select(item => item.Clone()));
-            nextToken = document.RootElement.TryGetProperty("nextToken", out var token) && token.ValueKind == JsonValueKind.String ? token.GetString() : null;
-            response.Dispose();
+            using (response)
+            {
+                var page = await ReadAsync(response, ManagementJsonContext.Default.ListConnectionsResponse, cancellationToken).ConfigureAwait(false);
+                items.AddRange(page.Items);
+                nextToken = page.NextToken;
+            }
         }
         while (nextToken is not null);
 
         return (items, null);
+    }
+
+    /// <summary>A JSON body the gateway answered; throws <see cref="JsonException"/> when it is not that.</summary>
+    public static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (body.ConfigureAwait(false))
+        {
+            return await JsonSerializer.DeserializeAsync(body, typeInfo, cancellationToken).ConfigureAwait(false)
+                ?? throw new JsonException($"The gateway answered {typeof(T).Name} with null.");
+        }
     }
 
     public void Dispose() => _http.Dispose();

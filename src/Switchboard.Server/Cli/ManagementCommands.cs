@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Switchboard.Management;
 
 namespace Switchboard.Server.Cli;
 
@@ -39,8 +40,7 @@ internal static class ManagementCommands
                     return 1;
                 }
 
-                using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-                var recipients = document.RootElement.GetProperty("recipients").GetInt64();
+                var recipients = (await ManagementClient.ReadAsync(response, ManagementJsonContext.Default.BroadcastResponse, cancellationToken).ConfigureAwait(false)).Recipients;
                 await output.WriteLineAsync($"Broadcast to {recipients} connection{(recipients == 1 ? "" : "s")}.").ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false);
@@ -63,9 +63,10 @@ internal static class ManagementCommands
 
                 if (asJson)
                 {
+                    // Each item exactly as the gateway lists it.
                     foreach (var item in items)
                     {
-                        await output.WriteLineAsync(item.GetRawText()).ConfigureAwait(false);
+                        await output.WriteLineAsync(JsonSerializer.Serialize(item, ManagementJsonContext.Relaxed.ListedConnection)).ConfigureAwait(false);
                     }
 
                     return 0;
@@ -73,11 +74,11 @@ internal static class ManagementCommands
 
                 var rows = items.Select(item => new[]
                 {
-                    item.GetProperty("connectionId").GetString()!,
-                    item.GetProperty("connectedAt").GetString()!,
-                    item.GetProperty("lastActiveAt").GetString()!,
-                    item.GetProperty("identity").GetProperty("sourceIp").GetString()!,
-                    item.GetProperty("identity").TryGetProperty("userAgent", out var agent) ? agent.GetString()! : "",
+                    item.ConnectionId,
+                    AwsTimestampJsonConverter.Format(item.ConnectedAt),
+                    AwsTimestampJsonConverter.Format(item.LastActiveAt),
+                    item.Identity.SourceIp,
+                    item.Identity.UserAgent ?? "",
                 }).ToList();
                 await output.WriteAsync(Table.Render(["CONNECTION ID", "CONNECTED AT", "LAST ACTIVE AT", "SOURCE IP", "USER AGENT"], rows)).ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{items.Count} connection{(items.Count == 1 ? "" : "s")} open.")).ConfigureAwait(false);
@@ -103,17 +104,16 @@ internal static class ManagementCommands
     {
         var type = response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.First() : "";
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        var detail = "";
+        var detail = body;
         if (body.Length > 0)
         {
             try
             {
-                using var document = JsonDocument.Parse(body);
-                detail = document.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? "" : body;
+                detail = JsonSerializer.Deserialize(body, ManagementJsonContext.Default.ErrorBody)?.Message ?? body;
             }
             catch (JsonException)
             {
-                detail = body;
+                // Not the gateway's error shape (a proxy's page, say): shown as it came.
             }
         }
 

@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Warning, "Management call from a page of another origin ({Origin}) refused (list it in Switchboard:Management:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
     public static partial void CrossSiteManagementRefused(ILogger logger, string origin, long suppressed);
 
+    [LoggerMessage(21, LogLevel.Warning, "A convention was added to the WebSocket endpoint /{Stage} while Switchboard:Transport:DirectUpgrade is on: the handshakes it answers below the HTTP pipeline skip endpoint conventions (authorization, RequireHost, rate limiting, CORS, filters); turn DirectUpgrade off for them to apply to every handshake")]
+    public static partial void WebSocketConventionsBypassedByDirectUpgrade(ILogger logger, string stage);
+
     [LoggerMessage(30, LogLevel.Warning, "Connection limit reached: {MaxConnections} connection(s) open on this node; new handshakes are answered 503 until one closes (Switchboard:Limits:MaxConnections); {Suppressed} more refused since the previous warning")]
     public static partial void ConnectionLimitReached(ILogger logger, int maxConnections, long suppressed);
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
+using Switchboard.Hosting;
 using Switchboard.Management;
 using Switchboard.Routing;
 
@@ -18,19 +19,29 @@ public static class SwitchboardEndpointRouteBuilderExtensions
     /// Maps the WebSocket endpoint <c>/{stage}</c> and the management API under <c>/{stage}/@connections</c>
     /// (plus <c>/{stage}/@broadcast</c> and <c>/{stage}/@stats</c>). The site root is left to the application.
     /// </summary>
-    public static IEndpointRouteBuilder MapSwitchboard(this IEndpointRouteBuilder endpoints)
+    /// <returns>
+    /// The endpoints' conventions, for the application's policies: <c>app.MapSwitchboard().Management.RequireAuthorization("ops")</c>.
+    /// The gateway's own management checks (loopback callers only, no cross-site browser calls, the Host header) stay in
+    /// place underneath.
+    /// </returns>
+    public static SwitchboardEndpointConventionBuilder MapSwitchboard(this IEndpointRouteBuilder endpoints)
     {
         var services = endpoints.ServiceProvider;
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
-        var handler = services.GetRequiredService<WebSocketSessionHandler>();
-        endpoints.Map("/" + options.Stage, handler.HandleAsync);
-        ManagementEndpoints.Map(endpoints, options.Stage);
-
         // Named for the gateway, not for this class's namespace (Microsoft.AspNetCore.Builder), which hosts usually filter to warnings.
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard.Hosting");
+        var handler = services.GetRequiredService<WebSocketSessionHandler>();
+        IEndpointConventionBuilder webSocket = endpoints.Map("/" + options.Stage, handler.HandleAsync);
+        if (options.Transport.DirectUpgrade)
+        {
+            webSocket = new DirectUpgradeConventionWarning(webSocket, logger, options.Stage);
+        }
+
+        var management = ManagementEndpoints.Map(endpoints, options.Stage);
+
         Log.Started(logger, options.Stage, services.GetRequiredService<RouteTable>().Count);
         LogBudget(logger, services.GetRequiredService<ConnectionBudget>());
-        return endpoints;
+        return new SwitchboardEndpointConventionBuilder(webSocket, management);
     }
 
     private static void LogBudget(ILogger logger, ConnectionBudget budget)

@@ -1,11 +1,8 @@
-using System.Text.Json.Serialization;
-
 namespace Switchboard.Management;
 
-/// <summary>The JSON body of a management error that carries a message.</summary>
+/// <summary>
+/// The body of a management error that carries a message (400, 413, 503): <c>{"message":"…"}</c>. The error's type is
+/// in the <c>x-amzn-ErrorType</c> header; 403, 410 and 429 have no body, as on API Gateway.
+/// </summary>
 /// <param name="Message">Human-readable text.</param>
-internal sealed record ErrorBody([property: JsonPropertyName("message")] string Message);
-
-/// <summary>Source-generated serialization for <see cref="ErrorBody"/>.</summary>
-[JsonSerializable(typeof(ErrorBody))]
-internal sealed partial class ErrorBodyContext : JsonSerializerContext;
+public sealed record ErrorBody(string Message);

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
-using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,105 +22,102 @@ namespace Switchboard.Management;
 /// <summary>
 /// Maps the management API to HTTP, wire-compatible with API Gateway's <c>ApiGatewayManagementApi</c>
 /// (status codes, <c>x-amzn-ErrorType</c>, <c>x-amzn-RequestId</c>, JSON bodies), plus Switchboard's
-/// extensions: listing, broadcast and stats. Only HTTP mapping lives here; behaviour is in <see cref="ConnectionManager"/>.
+/// extensions: listing, broadcast and stats. Only HTTP mapping lives here; behaviour is in <see cref="ConnectionManager"/>,
+/// who may call in the <see cref="IManagementAccessCheck"/>s attached to the endpoints.
 /// </summary>
 internal sealed class ManagementEndpoints
 {
+    /// <summary>A caller can repeat a refused call as fast as it likes; its warning is written at most this often.</summary>
+    internal static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
+
     private const string ConnectionsSegment = "@connections";
     private const string ConnectionIdRouteValue = "connectionId";
     private const string RequestIdHeader = "x-amzn-RequestId";
 
-    /// <summary>A caller can repeat a refused call as fast as it likes; its warning is written at most this often.</summary>
-    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
-
     private readonly ConnectionManager _manager;
-    private readonly ManagementOptions _options;
-    private readonly AllowedHosts _hosts;
-    private readonly CrossSiteCheck _crossSite;
-    private readonly LogThrottle _remoteRefusals;
-    private readonly LogThrottle _crossSiteRefusals;
     private readonly ILogger _logger;
 
-    private ManagementEndpoints(IServiceProvider services)
+    private ManagementEndpoints(ConnectionManager manager, ILogger logger)
     {
-        _manager = services.GetRequiredService<ConnectionManager>();
-        _options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management;
-        _hosts = services.GetRequiredService<AllowedHosts>();
-        _crossSite = new CrossSiteCheck(_options.AllowedOrigins);
-        var time = services.GetRequiredService<TimeProvider>();
-        _remoteRefusals = new LogThrottle(time, RefusalLogInterval);
-        _crossSiteRefusals = new LogThrottle(time, RefusalLogInterval);
-        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>();
+        _manager = manager;
+        _logger = logger;
     }
 
     /// <summary>
-    /// Maps the endpoints as plain request delegates with their services resolved once here: no parameter binding,
-    /// endpoint filter or request-scoped service lookups on the way to <see cref="ConnectionManager"/>.
+    /// Maps the endpoints under <c>/{stage}</c> as one group, with the default access checks as its metadata, and
+    /// returns the group for the application's conventions. The endpoints are plain request delegates with their
+    /// services resolved once here: no parameter binding, endpoint filter or request-scoped service lookups on the way
+    /// to <see cref="ConnectionManager"/> unless the application adds them.
     /// </summary>
-    public static void Map(IEndpointRouteBuilder endpoints, string stage)
+    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder endpoints, string stage)
     {
-        var api = new ManagementEndpoints(endpoints.ServiceProvider);
+        var services = endpoints.ServiceProvider;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>();
+        var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger);
         var group = endpoints.MapGroup("/" + stage);
-        group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.PostToConnectionAsync));
-        group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.GetConnectionAsync));
-        group.MapDelete($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", api.Allowed(api.DeleteConnectionAsync));
-        group.MapGet($"/{ConnectionsSegment}", api.Allowed(api.ListConnectionsAsync));
-        group.MapPost("/@broadcast", api.Allowed(api.BroadcastAsync));
-        group.MapGet("/@stats", api.Allowed(api.GetStatsAsync));
+        group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.PostToConnectionAsync);
+        group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.GetConnectionAsync);
+        group.MapDelete($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.DeleteConnectionAsync);
+        group.MapGet($"/{ConnectionsSegment}", (RequestDelegate)api.ListConnectionsAsync);
+        group.MapPost("/@broadcast", (RequestDelegate)api.BroadcastAsync);
+        group.MapGet("/@stats", (RequestDelegate)api.GetStatsAsync);
+        group.WithMetadata([.. DefaultChecks(services, logger)]);
+        // Last, so that it sees the checks the application attaches after MapSwitchboard and wraps its filters too.
+        ((IEndpointConventionBuilder)group).Finally(api.RunChecksFirst);
 
         // Any other stage answers like API Gateway does for a wrong stage or path.
         endpoints.MapMethods($"/{{otherStage}}/{ConnectionsSegment}/{{**rest}}", ["GET", "POST", "DELETE"], Forbidden);
+        return group;
+    }
+
+    /// <summary>The gateway's own checks, in the order they run: the Host, the caller's address, the page's origin.</summary>
+    private static IEnumerable<IManagementAccessCheck> DefaultChecks(IServiceProvider services, ILogger logger)
+    {
+        var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management;
+        var time = services.GetRequiredService<TimeProvider>();
+        yield return new AllowedHostCheck(services.GetRequiredService<AllowedHosts>());
+        if (!options.AllowRemote)
+        {
+            yield return new LoopbackCallerCheck(logger, time);
+        }
+
+        yield return new CrossSiteCheck(options.AllowedOrigins, logger, time);
     }
 
     /// <summary>
-    /// What every management call goes through: its own request id, the Host check (DNS rebinding), the caller checks
-    /// (loopback only unless <c>AllowRemote</c>; no page of another origin), and 503 when a clustered registry or
-    /// backplane cannot be reached.
+    /// Makes an endpoint go through what every management call goes through: its own request id, the access checks
+    /// among its metadata in order, and 503 when a clustered registry or backplane cannot be reached.
     /// </summary>
-    private RequestDelegate Allowed(Func<HttpContext, Task> endpoint) => async context =>
+    private void RunChecksFirst(EndpointBuilder endpoint)
+    {
+        var checks = endpoint.Metadata.OfType<IManagementAccessCheck>().ToArray();
+        var next = endpoint.RequestDelegate ?? throw new InvalidOperationException($"The management endpoint {endpoint.DisplayName} has no request delegate.");
+        endpoint.RequestDelegate = context => RunAsync(context, checks, next);
+    }
+
+    private async Task RunAsync(HttpContext context, IManagementAccessCheck[] checks, RequestDelegate next)
     {
         context.Response.Headers[RequestIdHeader] = ConnectionId.New();
-        if (!_hosts.IsAllowed(context.Request.Headers.Host))
+        foreach (var check in checks)
         {
-            await BadRequestAsync(context, "Invalid Host header").ConfigureAwait(false);
-            return;
-        }
-
-        var remote = context.Connection.RemoteIpAddress;
-        if (!_options.AllowRemote && remote is not null && !IPAddress.IsLoopback(remote))
-        {
-            if (_remoteRefusals.TryEnter(out var suppressed))
+            if (await check.CheckAsync(context).ConfigureAwait(false) is { } refusal)
             {
-                Log.RemoteManagementRefused(_logger, remote.ToString(), suppressed);
+                await refusal.WriteAsync(context).ConfigureAwait(false);
+                return;
             }
-
-            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null).ConfigureAwait(false);
-            return;
-        }
-
-        if (_crossSite.IsCrossSite(context.Request))
-        {
-            if (_crossSiteRefusals.TryEnter(out var suppressed))
-            {
-                var headers = context.Request.Headers;
-                Log.CrossSiteManagementRefused(_logger, headers.Origin.Count > 0 ? headers.Origin.ToString() : $"Sec-Fetch-Site: {headers["Sec-Fetch-Site"]}", suppressed);
-            }
-
-            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null).ConfigureAwait(false);
-            return;
         }
 
         try
         {
-            await endpoint(context).ConfigureAwait(false);
+            await next(context).ConfigureAwait(false);
         }
         catch (RegistryUnavailableException exception)
         {
             // The outcome is unknown, so no 410; SDKs retry 5xx. Endpoints write nothing before their last await.
             Log.RegistryUnavailableOnManagement(_logger, context.Request.Method, exception);
-            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableException", exception.Message).ConfigureAwait(false);
+            await ManagementError.ServiceUnavailable(exception.Message).WriteAsync(context).ConfigureAwait(false);
         }
-    };
+    }
 
     /// <summary>The hot path: the body read straight from the request pipe, 200 with no body and nothing allocated for it.</summary>
     private async Task PostToConnectionAsync(HttpContext context)
@@ -145,7 +142,7 @@ internal sealed class ManagementEndpoints
                 await PayloadTooLargeAsync(context).ConfigureAwait(false);
                 return;
             case PostResult.LimitExceeded:
-                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "LimitExceededException", null).ConfigureAwait(false);
+                await ManagementError.LimitExceeded.WriteAsync(context).ConfigureAwait(false);
                 return;
             case PostResult.Unknown:
                 await OutcomeUnknownAsync(context, "post").ConfigureAwait(false);
@@ -164,8 +161,10 @@ internal sealed class ManagementEndpoints
             return;
         }
 
-        var info = await _manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
-        await (info is null ? GoneAsync(context) : WriteJsonAsync(context, writer => WriteConnection(writer, info, includeId: false))).ConfigureAwait(false);
+        var connection = await _manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        await (connection is null
+            ? GoneAsync(context)
+            : WriteJsonAsync(context, GetConnectionResponse.From(connection), ManagementJsonContext.Relaxed.GetConnectionResponse)).ConfigureAwait(false);
     }
 
     private async Task DeleteConnectionAsync(HttpContext context)
@@ -209,17 +208,8 @@ internal sealed class ManagementEndpoints
         }
 
         var (items, next) = await _manager.ListAsync(limit, nextToken, context.RequestAborted).ConfigureAwait(false);
-        await WriteJsonAsync(context, writer =>
-        {
-            writer.WriteStartArray("items");
-            foreach (var item in items)
-            {
-                WriteConnection(writer, item, includeId: true);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteString("nextToken", next);
-        }).ConfigureAwait(false);
+        var page = new ListConnectionsResponse(items.Select(ListedConnection.From).ToList(), next);
+        await WriteJsonAsync(context, page, ManagementJsonContext.Relaxed.ListConnectionsResponse).ConfigureAwait(false);
     }
 
     private async Task BroadcastAsync(HttpContext context)
@@ -233,24 +223,16 @@ internal sealed class ManagementEndpoints
         }
 
         var recipients = await _manager.BroadcastAsync(body, cancellationToken).ConfigureAwait(false);
-        await WriteJsonAsync(context, writer => writer.WriteNumber("recipients", recipients)).ConfigureAwait(false);
+        await WriteJsonAsync(context, new BroadcastResponse(recipients), ManagementJsonContext.Relaxed.BroadcastResponse).ConfigureAwait(false);
     }
 
-    private Task GetStatsAsync(HttpContext context)
-    {
-        var stats = _manager.GetStats();
-        return WriteJsonAsync(context, writer =>
-        {
-            writer.WriteNumber("connections", stats.Connections);
-            writer.WriteNumber("messagesIn", stats.MessagesIn);
-            writer.WriteNumber("messagesOut", stats.MessagesOut);
-        });
-    }
+    private Task GetStatsAsync(HttpContext context) =>
+        WriteJsonAsync(context, _manager.GetStats(), ManagementJsonContext.Relaxed.GatewayStats);
 
     private static Task Forbidden(HttpContext context)
     {
         context.Response.Headers[RequestIdHeader] = ConnectionId.New();
-        return WriteErrorAsync(context, StatusCodes.Status403Forbidden, "ForbiddenException", null);
+        return ManagementError.Forbidden.WriteAsync(context);
     }
 
     /// <summary>
@@ -328,79 +310,26 @@ internal sealed class ManagementEndpoints
         return body;
     }
 
-    private static Task GoneAsync(HttpContext context) => WriteErrorAsync(context, StatusCodes.Status410Gone, "GoneException", null);
+    private static Task GoneAsync(HttpContext context) => ManagementError.Gone.WriteAsync(context);
 
     private static Task InvalidIdAsync(HttpContext context, string id) => BadRequestAsync(context, $"Invalid connectionId: {id}");
 
-    private static Task BadRequestAsync(HttpContext context, string message) =>
-        WriteErrorAsync(context, StatusCodes.Status400BadRequest, "BadRequestException", message);
+    private static Task BadRequestAsync(HttpContext context, string message) => ManagementError.BadRequest(message).WriteAsync(context);
 
     private Task PayloadTooLargeAsync(HttpContext context) =>
-        WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException", $"Request data must not exceed {_manager.MaxPostBytes} bytes");
+        new ManagementError(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException", $"Request data must not exceed {_manager.MaxPostBytes} bytes").WriteAsync(context);
 
-    /// <summary>
-    /// An error the AWS SDKs recognise: the type in <c>x-amzn-ErrorType</c>; the body empty (as API Gateway
-    /// sends 410/403/429) or a JSON object with a message.
-    /// </summary>
     /// <summary>The node that holds the connection did not answer in time: 503, as for an unreachable registry (SDKs retry it), never 410.</summary>
     private static Task OutcomeUnknownAsync(HttpContext context, string operation) =>
-        WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableException", $"The node that holds the connection did not answer the {operation} in time; whether it happened is unknown");
+        ManagementError.ServiceUnavailable($"The node that holds the connection did not answer the {operation} in time; whether it happened is unknown").WriteAsync(context);
 
-    private static Task WriteErrorAsync(HttpContext context, int status, string errorType, string? message)
+    /// <summary>A 200 JSON body, announced with its length.</summary>
+    private static Task WriteJsonAsync<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo)
     {
-        var response = context.Response;
-        response.StatusCode = status;
-        response.Headers["x-amzn-ErrorType"] = errorType;
-        if (message is null)
-        {
-            return Task.CompletedTask;
-        }
-
-        response.ContentType = "application/json";
-        return response.WriteAsync(JsonSerializer.Serialize(new ErrorBody(message), ErrorBodyContext.Default.ErrorBody), context.RequestAborted);
-    }
-
-    private static void WriteConnection(Utf8JsonWriter writer, ConnectionDetails info, bool includeId)
-    {
-        if (includeId)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("connectionId", info.ConnectionId);
-        }
-
-        writer.WriteString("connectedAt", FormatTimestamp(info.ConnectedAt));
-        writer.WriteStartObject("identity");
-        writer.WriteString("sourceIp", info.SourceIp);
-        if (info.UserAgent is not null)
-        {
-            writer.WriteString("userAgent", info.UserAgent);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteString("lastActiveAt", FormatTimestamp(info.LastActiveAt));
-        if (includeId)
-        {
-            writer.WriteEndObject();
-        }
-    }
-
-    /// <summary>ISO 8601 with milliseconds, which the SDKs' RFC 3339 parsers accept.</summary>
-    private static string FormatTimestamp(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
-    private static Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> writeMembers)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, Events.ProxyEventWriter.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writeMembers(writer);
-            writer.WriteEndObject();
-        }
-
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
         var response = context.Response;
         response.ContentType = "application/json";
-        response.ContentLength = buffer.WrittenCount;
-        return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 }
