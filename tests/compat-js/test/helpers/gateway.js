@@ -73,7 +73,7 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-compat-js-'));
   const child = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${requestedPort}`, ...args], {
     cwd: dir,
-    env: dotnetEnv({ Switchboard__Registry__Path: join(dir, 'registry.db') }),
+    env: dotnetEnv({ Switchboard__Registry__Sqlite__Path: join(dir, 'registry.db') }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = trackExit(child, running);
