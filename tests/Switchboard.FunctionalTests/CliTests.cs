@@ -134,10 +134,40 @@ public sealed class CliTests : IAsyncLifetime
         // Before, any first word that was not a command started a gateway (which then ran until killed).
         var (exitCode, output) = await RunCliAsync(typed, "x");
 
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains($"'{typed}' was not matched", output, StringComparison.Ordinal);
-        Assert.Contains(suggested, output, StringComparison.Ordinal);
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"switchboard: '{typed}' is not a command or option here (did you mean '{suggested}'?).", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--defintion", "my-api.json", "'--defintion' is not a command or option here (did you mean '--definition'?)")]
+    [InlineData("--url", "http://127.0.0.1:1", "'--url' is not a command or option here (did you mean '--urls'?)")]
+    [InlineData("--Switchbaord:Stage=dev", "--urls=http://127.0.0.1:1", "'--Switchbaord:Stage=dev' sets no configuration the gateway reads (its sections: Switchboard, Logging, Kestrel) (did you mean 'Switchboard'?)")]
+    public async Task MistypedGatewayOption_IsAnErrorThatSuggestsTheOption_NotAGatewayStart(string option, string value, string expected)
+    {
+        // Before, ASP.NET Core took any --key as configuration: a typo was silently ignored and the demo gateway started.
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, [option, value]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("switchboard: " + expected, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_DocumentsTheGatewayMode_EveryCommand_AndTheExitCodes_UnderTheProgramsName()
+    {
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["--help"]);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("switchboard [--definition <file>] [--urls <urls>] [--Switchboard:<key>=<value> ...]", output, StringComparison.Ordinal);
+        Assert.Contains("switchboard [command] [options]", output, StringComparison.Ordinal);
+        foreach (var command in new[] { "send <connectionId> <message>", "broadcast <message>", "connections", "config" })
+        {
+            Assert.Contains(command, output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Exit codes: 0 success; 1 the gateway refused a command", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Switchboard.Server [", output, StringComparison.Ordinal);
     }
 
     private Task<(int ExitCode, string Output)> RunCliAsync(params string[] command) =>

@@ -1,7 +1,10 @@
 namespace Switchboard.Configuration;
 
-/// <summary>"Did you mean" for names typed into configuration: keys, route keys, handler names.</summary>
-internal static class Suggestion
+/// <summary>
+/// "Did you mean" for names a person typed: configuration keys, route keys, handler names, integration kinds, command-line
+/// options. Public for packages that check settings of their own (an <see cref="Integrations.IIntegrationKind"/>).
+/// </summary>
+public static class Suggestion
 {
     /// <summary>At most this many edits away, a candidate is offered; further, it is more likely another word.</summary>
     private const int MaxDistance = 3;
