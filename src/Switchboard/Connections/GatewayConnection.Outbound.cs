@@ -138,11 +138,16 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
     private void Push(OutboundMessage message, bool writeNow)
     {
         var node = new Pending(message);
+        Pending? head;
         do
         {
-            node.Next = Volatile.Read(ref _pending);
+            head = Volatile.Read(ref _pending);
+            node.Next = head;
         }
-        while (Interlocked.CompareExchange(ref _pending, node, node.Next) != node.Next);
+        // Compared with the head read, not with node.Next: once the CAS has published the node, the writer may take the
+        // stack and reverse it in place, which rewrites node.Next; a push that succeeded would then look failed and the
+        // node would be pushed twice (written twice, and the writer's walk of its batch sent into the live stack).
+        while (Interlocked.CompareExchange(ref _pending, node, head) != head);
 
         ScheduleWriter(writeNow);
     }
