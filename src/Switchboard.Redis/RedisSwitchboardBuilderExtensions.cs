@@ -26,6 +26,12 @@ public static class RedisSwitchboardBuilderExtensions
         }
 
         var services = builder.Services;
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(RedisConnection)))
+        {
+            // Added before: the services (and the "redis" health check, whose name must be unique) are there.
+            return builder;
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisScaleOutOptions>, RedisOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => new RedisConnection(

@@ -14,14 +14,19 @@ public static class SqliteSwitchboardBuilderExtensions
     /// </summary>
     public static ISwitchboardBuilder AddSqliteRegistry(this ISwitchboardBuilder builder, Action<SqliteRegistryOptions>? configure = null)
     {
-        var settings = builder.AddSettings<SqliteRegistryOptions>(SqliteRegistryOptions.Section)
-            .Validate(options => !string.IsNullOrWhiteSpace(options.Path), $"{SqliteRegistryOptions.Section.FullPath}:Path: must name the SQLite database file");
+        var settings = builder.AddSettings<SqliteRegistryOptions>(SqliteRegistryOptions.Section);
         if (configure is not null)
         {
             settings.Configure(configure);
         }
 
         var services = builder.Services;
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(SqliteConnectionRegistry)))
+        {
+            return builder;
+        }
+
+        settings.Validate(options => !string.IsNullOrWhiteSpace(options.Path), $"{SqliteRegistryOptions.Section.FullPath}:Path: must name the SQLite database file");
         services.TryAddSingleton<SqliteConnectionRegistry>();
         services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(provider => provider.GetRequiredService<SqliteConnectionRegistry>()));
         return builder.AddBackendService<SqliteConnectionRegistry>();

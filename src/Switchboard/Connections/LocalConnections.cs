@@ -39,9 +39,6 @@ internal sealed class LocalConnections
 
     public GatewayConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
 
-    /// <summary>Whether this node holds the connection's socket (open or closing).</summary>
-    public bool Holds(string connectionId) => _connections.ContainsKey(connectionId);
-
     /// <summary>
     /// Every connection, enumerated live without locks or a copy (<see cref="ConcurrentDictionary{TKey,TValue}.Values"/>
     /// would take every lock and copy the table on each broadcast); connections may come and go while it runs.

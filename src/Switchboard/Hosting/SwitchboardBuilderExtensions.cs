@@ -72,6 +72,12 @@ public static class SwitchboardBuilderExtensions
             throw new ArgumentException($"The section is described with {section.OptionsType.Name}, not {typeof(TOptions).Name}", nameof(section));
         }
 
+        if (builder.Services.Any(descriptor => descriptor.ImplementationInstance is SwitchboardConfigurationSection added && added.FullPath.Equals(section.FullPath, StringComparison.OrdinalIgnoreCase)))
+        {
+            // Added before (a backend added twice): bound, checked and validated once, or every problem is listed twice.
+            return new OptionsBuilder<TOptions>(builder.Services, Options.Options.DefaultName);
+        }
+
         var configuration = builder.Configuration;
         builder.Services.AddSingleton(section);
         // Unknown keys and values of the wrong type are reported by a validator registered before any other, so that

@@ -56,18 +56,11 @@ public sealed class ConnectionManager
         }
 
         var message = OutboundMessage.FromBytes(data);
-        SendStatus status;
-        if (_local.Holds(connectionId))
-        {
-            status = _delivery.Send(connectionId, message);
-        }
-        else if (await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
+        // One lookup on this node; only a connection this node does not hold open costs a registry read.
+        var status = _delivery.Send(connectionId, message);
+        if (status == SendStatus.Gone && await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
         {
             status = await _backplane.SendAsync(nodeId, connectionId, message, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            status = SendStatus.Gone;
         }
 
         return status switch
@@ -100,18 +93,10 @@ public sealed class ConnectionManager
     /// </summary>
     public async ValueTask<DisconnectStatus> DisconnectAsync(string connectionId, CancellationToken cancellationToken = default)
     {
-        DisconnectStatus status;
-        if (_local.Holds(connectionId))
-        {
-            status = _delivery.Disconnect(connectionId);
-        }
-        else if (await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
+        var status = _delivery.Disconnect(connectionId);
+        if (status == DisconnectStatus.Gone && await FindRemoteNodeAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } nodeId)
         {
             status = await _backplane.DisconnectAsync(nodeId, connectionId, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            status = DisconnectStatus.Gone;
         }
 
         if (status == DisconnectStatus.Closing)

@@ -111,4 +111,15 @@ public sealed class SwitchboardBuilderTests
             ],
             errors.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void ABackendAddedTwice_IsCheckedOnce()
+    {
+        var errors = StartupErrors(
+            new() { ["Switchboard:Registry:Sqlite:Pth"] = "x.db", ["Switchboard:Registry:Redis:NodeTimeout"] = "00:00:01" },
+            switchboard => switchboard.AddSqliteRegistry().AddSqliteRegistry().AddRedisScaleOut().AddRedisScaleOut());
+
+        Assert.Single(errors, error => error.StartsWith("Switchboard:Registry:Sqlite:Pth: ", StringComparison.Ordinal));
+        Assert.Single(errors, error => error.StartsWith("Switchboard:Registry:Redis:NodeTimeout: ", StringComparison.Ordinal));
+    }
 }
