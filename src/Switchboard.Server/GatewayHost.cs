@@ -7,7 +7,7 @@ namespace Switchboard.Server;
 
 /// <summary>
 /// Builds and runs the gateway executable: configuration layering, the registry chosen by configuration,
-/// the demo handlers, the web client at <c>/</c>, the health endpoint at <c>/health</c>. Everything else is the library's <c>AddSwitchboard</c>/<c>MapSwitchboard</c>.
+/// the demo handlers, the web client at <c>/</c> (told the stage it serves), the health endpoint at <c>/health</c>. Everything else is the library's <c>AddSwitchboard</c>/<c>MapSwitchboard</c>.
 /// </summary>
 internal static class GatewayHost
 {
@@ -73,7 +73,7 @@ internal static class GatewayHost
         var app = builder.Build();
         app.UseSwitchboardHostFiltering();
         app.UseSwitchboardPathNormalization();
-        app.UseDefaultFiles();
+        app.UseWebClientPage(AddPageHeaders);
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = static file => AddPageHeaders(file.Context.Response.Headers) });
         app.UseRouting();
         app.MapSwitchboard();

@@ -27,8 +27,8 @@ internal static class StartupBanner
             var http = Browsable(address).TrimEnd('/');
             var ws = http.StartsWith("https:", StringComparison.Ordinal) ? "wss" + http[5..] : "ws" + http[4..];
             lines.Add($"  WebSocket    {ws}/{stage}");
-            lines.Add($"  Page         {http}/?stage={stage}");
-            lines.Add($"  Console      {http}/?stage={stage}#/console");
+            lines.Add($"  Page         {http}/");
+            lines.Add($"  Console      {http}/#/console");
             lines.Add($"  Management   {http}/{stage}/@connections");
         }
 

@@ -17,8 +17,8 @@ public sealed class StartupBannerTests
         var output = server.Output;
         Assert.Contains($"stage 'dev', 4 route(s), registry: sqlite ({Path.Combine(directory.Path, "switchboard.db")})", output, StringComparison.Ordinal);
         Assert.Contains($"WebSocket    ws://127.0.0.1:{server.Port}/dev", output, StringComparison.Ordinal);
-        Assert.Contains($"Page         http://127.0.0.1:{server.Port}/?stage=dev", output, StringComparison.Ordinal);
-        Assert.Contains($"Console      http://127.0.0.1:{server.Port}/?stage=dev#/console", output, StringComparison.Ordinal);
+        Assert.Contains($"Page         http://127.0.0.1:{server.Port}/", output, StringComparison.Ordinal);
+        Assert.Contains($"Console      http://127.0.0.1:{server.Port}/#/console", output, StringComparison.Ordinal);
         Assert.Contains($"Management   http://127.0.0.1:{server.Port}/dev/@connections", output, StringComparison.Ordinal);
     }
 }

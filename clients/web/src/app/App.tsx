@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ClientPage } from './ClientPage';
 import { ConsolePage } from './ConsolePage';
-import { readConfig, routeFromHash, type Route } from './config';
+import { readConfig, routeFromHash, servedStage, type Route } from './config';
 import { useSwitchboard } from './useSwitchboard';
 
 export function App() {
-  const config = useMemo(() => readConfig(window.location), []);
+  const config = useMemo(() => readConfig(window.location, servedStage(document)), []);
   const [route, setRoute] = useState<Route>(() => routeFromHash(window.location.hash));
   // The WebSocket is opened when the Client page is first shown and then kept across tabs,
   // so opening only the console does not add a connection.
@@ -44,7 +44,7 @@ export function App() {
               Console
             </a>
           </nav>
-          <span className="stage" title="Stage (change with ?stage=)">
+          <span className="stage" data-testid="stage" title="Stage (the gateway's own; change with ?stage=)">
             stage <strong>{config.stage}</strong>
           </span>
         </div>

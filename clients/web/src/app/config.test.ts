@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig, routeFromHash } from './config';
+import { readConfig, routeFromHash, servedStage } from './config';
 
 const loc = (over: Partial<{ protocol: string; host: string; search: string; hash: string }> = {}) => ({
   protocol: 'http:',
@@ -30,9 +30,35 @@ describe('readConfig', () => {
     expect(readConfig(loc({ search: '?reconnect=1' })).reconnect).toBe(true);
   });
 
+  it("takes the serving gateway's stage when the URL names none", () => {
+    expect(readConfig(loc(), 'dev')).toEqual({ stage: 'dev', wsUrl: 'ws://127.0.0.1:8080/dev', reconnect: true });
+    expect(readConfig(loc({ search: '?stage=beta' }), 'dev').stage).toBe('beta');
+    expect(readConfig(loc({ hash: '#/console?stage=beta' }), 'dev').stage).toBe('beta');
+  });
+
   it('falls back to a query inside the hash', () => {
     expect(readConfig(loc({ hash: '#/console?stage=beta' })).stage).toBe('beta');
     expect(readConfig(loc({ search: '?stage=a', hash: '#/?stage=b' })).stage).toBe('a');
+  });
+});
+
+describe('servedStage', () => {
+  // A document holding only the meta elements given (name → content).
+  const documentWith = (metas: Record<string, string>) => ({
+    querySelector: (selector: string) => {
+      const name = /^meta\[name="(.+)"\]$/.exec(selector)?.[1];
+      const content = name === undefined ? undefined : metas[name];
+      return content === undefined ? null : ({ getAttribute: (attribute: string) => (attribute === 'content' ? content : null) } as Element);
+    },
+  });
+
+  it('reads the meta element the gateway writes', () => {
+    expect(servedStage(documentWith({ 'switchboard-stage': 'dev' }))).toBe('dev');
+  });
+
+  it('is null without the element or with an empty one (a page not served by a gateway)', () => {
+    expect(servedStage(documentWith({}))).toBeNull();
+    expect(servedStage(documentWith({ 'switchboard-stage': ' ' }))).toBeNull();
   });
 });
 

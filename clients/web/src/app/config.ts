@@ -1,4 +1,4 @@
-/** Where the app connects: read from the page URL. */
+/** Where the app connects: read from the page URL and the stage its gateway wrote into it. */
 export interface AppConfig {
   stage: string;
   /** WebSocket URL: `?ws=` or `ws(s)://<host>/<stage>`. */
@@ -16,12 +16,22 @@ export interface LocationLike {
   hash: string;
 }
 
+/** The meta element the gateway writes into the page it serves, naming its stage (src/Switchboard.Server/WebClientPage.cs). */
+export const STAGE_META_NAME = 'switchboard-stage';
+
+/** The stage the serving gateway wrote into the page; null when the page was not served by a gateway (vite dev server). */
+export function servedStage(document: Pick<Document, 'querySelector'>): string | null {
+  const content = document.querySelector(`meta[name="${STAGE_META_NAME}"]`)?.getAttribute('content')?.trim();
+  return content ? content : null;
+}
+
 /**
- * `?stage=` (default `production`) and `?ws=` (full WebSocket URL) are read from the query
- * string; a query inside the hash (`#/console?stage=dev`) is honoured as a fallback.
+ * `?stage=` and `?ws=` (full WebSocket URL) are read from the query string; a query inside the hash
+ * (`#/console?stage=dev`) is honoured as a fallback. Without `?stage=` the stage is the one the gateway
+ * that served the page named (`served`), else `production`.
  * `?reconnect=0` (or `false`/`off`/`no`) disables automatic reconnects.
  */
-export function readConfig(location: LocationLike): AppConfig {
+export function readConfig(location: LocationLike, served: string | null = null): AppConfig {
   const search = new URLSearchParams(location.search);
   const hashQuery = location.hash.indexOf('?');
   const hash = new URLSearchParams(hashQuery >= 0 ? location.hash.slice(hashQuery + 1) : '');
@@ -29,7 +39,7 @@ export function readConfig(location: LocationLike): AppConfig {
     const value = search.get(name) ?? hash.get(name);
     return value && value.trim() !== '' ? value.trim() : null;
   };
-  const stage = get('stage') ?? DEFAULT_STAGE;
+  const stage = get('stage') ?? served ?? DEFAULT_STAGE;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const wsUrl = get('ws') ?? `${scheme}://${location.host}/${encodeURIComponent(stage)}`;
   const reconnect = !/^(0|false|off|no)$/i.test(get('reconnect') ?? '');

@@ -69,10 +69,10 @@ export function launchBrowser(extraArgs = []) {
  * Returns { gateway, browser, context }, filled in by the hooks; a test may replace `gateway` (a restart), and the
  * one there at the end is stopped.
  */
-export function useGatewayAndBrowser({ contextPerTest = true } = {}) {
+export function useGatewayAndBrowser({ contextPerTest = true, gateway = {} } = {}) {
   const env = { gateway: null, browser: null, context: null };
   before(async () => {
-    [env.gateway, env.browser] = await Promise.all([startGateway(), launchBrowser()]);
+    [env.gateway, env.browser] = await Promise.all([startGateway(gateway), launchBrowser()]);
     if (!contextPerTest) env.context = await env.browser.newContext();
   });
   after(async () => {

@@ -62,16 +62,18 @@ function dotnetEnv(extra = {}) {
 
 /**
  * Starts a gateway and resolves once it prints "Now listening on". Returns
- * { port, baseUrl, endpoint, wsUrl, pid, dll, output(), stop() }.
+ * { port, baseUrl, stage, endpoint, wsUrl, pid, dll, output(), stop() }.
  * `port` 0 (the default) lets Kestrel pick a free loopback port; pass a gateway's `port` after its `stop()` to
  * start a new one on the same address (a restart, as clients see it; the registry starts empty).
  * `args` are extra command-line arguments for the server, e.g.
  * ['--Switchboard:Registry:Provider=redis', '--Switchboard:Registry:Redis:Configuration=127.0.0.1:6379'].
+ * `stage` serves another stage than the demo API's (`--Switchboard:Stage=…`); `endpoint` and `wsUrl` follow it.
  */
-export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0, args = [] } = {}) {
+export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0, args = [], stage = STAGE } = {}) {
   const dll = serverDll();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-compat-js-'));
-  const child = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${requestedPort}`, ...args], {
+  const stageArgs = stage === STAGE ? [] : [`--Switchboard:Stage=${stage}`];
+  const child = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${requestedPort}`, ...stageArgs, ...args], {
     cwd: dir,
     env: dotnetEnv({ Switchboard__Registry__Sqlite__Path: join(dir, 'registry.db') }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,8 +123,9 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
       pid: child.pid,
       dll,
       baseUrl,
-      endpoint: `${baseUrl}/${STAGE}`,
-      wsUrl: `ws://127.0.0.1:${port}/${STAGE}`,
+      stage,
+      endpoint: `${baseUrl}/${stage}`,
+      wsUrl: `ws://127.0.0.1:${port}/${stage}`,
       output: () => ({ stdout, stderr }),
       stop,
     };

@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
+
+namespace Switchboard.Server;
+
+/// <summary>
+/// Serves the web client's <c>index.html</c> at <c>/</c> and <c>/index.html</c> with this gateway's stage written into
+/// <c>&lt;meta name="switchboard-stage"&gt;</c>, so the page and the console connect to the stage they were served by
+/// whatever the definition names it (a <c>?stage=</c> in the URL still wins). The file is read and rewritten once;
+/// every other file of the web root is left to the static file middleware.
+/// </summary>
+internal static class WebClientPage
+{
+    /// <summary>The meta element's name; clients/web/src/app/config.ts reads it.</summary>
+    public const string StageMetaName = "switchboard-stage";
+
+    public static IApplicationBuilder UseWebClientPage(this IApplicationBuilder app, Action<IHeaderDictionary> addHeaders)
+    {
+        var environment = app.ApplicationServices.GetRequiredService<IWebHostEnvironment>();
+        var stage = app.ApplicationServices.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Stage;
+        var page = Render(environment.WebRootFileProvider.GetFileInfo("index.html"), stage);
+        if (page is null)
+        {
+            // No web client in this build (built with SkipClientBuild): nothing to serve.
+            return app;
+        }
+
+        return app.Use((context, next) =>
+        {
+            var request = context.Request;
+            if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) ||
+                !(request.Path.Value is "/" or "/index.html"))
+            {
+                return next(context);
+            }
+
+            var response = context.Response;
+            response.ContentType = "text/html; charset=utf-8";
+            response.ContentLength = page.Length;
+            // The stage is part of the page: a cached copy from a gateway with another stage must not be reused.
+            response.Headers.CacheControl = "no-cache";
+            addHeaders(response.Headers);
+            return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.Body.WriteAsync(page, context.RequestAborted).AsTask();
+        });
+    }
+
+    /// <summary>The page with the stage's meta element inserted before <c>&lt;/head&gt;</c>; null when there is no page.</summary>
+    internal static byte[]? Render(IFileInfo file, string stage)
+    {
+        if (!file.Exists || file.IsDirectory)
+        {
+            return null;
+        }
+
+        string html;
+        using (var reader = new StreamReader(file.CreateReadStream(), Encoding.UTF8))
+        {
+            html = reader.ReadToEnd();
+        }
+
+        var meta = $"<meta name=\"{StageMetaName}\" content=\"{HtmlEncoder.Default.Encode(stage)}\">";
+        var head = html.IndexOf("</head>", StringComparison.OrdinalIgnoreCase);
+        if (head < 0)
+        {
+            throw new InvalidOperationException($"The web client's {file.PhysicalPath ?? file.Name} has no </head> to put the stage in.");
+        }
+
+        return Encoding.UTF8.GetBytes(html.Insert(head, meta));
+    }
+}
