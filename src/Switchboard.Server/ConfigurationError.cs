@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
@@ -8,10 +9,14 @@ namespace Switchboard.Server;
 internal static class ConfigurationError
 {
     /// <param name="exception">What startup threw.</param>
-    /// <param name="listenAddresses">The addresses the server was to listen on, named when binding one of them failed.</param>
+    /// <param name="configuration">
+    /// The application's configuration when it was built: the addresses to listen on and the certificates to load are
+    /// named from it when binding or loading one of them failed.
+    /// </param>
     /// <param name="description">The text for stderr.</param>
-    public static bool TryDescribe(Exception exception, string? listenAddresses, out string description)
+    public static bool TryDescribe(Exception exception, IConfiguration? configuration, out string description)
     {
+        var listenAddresses = configuration?["urls"];
         switch (exception)
         {
             case OptionsValidationException validation:
@@ -41,10 +46,35 @@ internal static class ConfigurationError
             case InvalidDataException or JsonException:
                 description = "Switchboard cannot start: " + exception.Message;
                 return true;
+            case CryptographicException or ArgumentException { TargetSite.DeclaringType.Namespace: "System.Security.Cryptography" }:
+                // Kestrel loading a certificate or key that is not one, or with the wrong password; its message names neither.
+                description = $"Switchboard cannot start: cannot load the TLS certificate {DescribeCertificates(configuration)}: {exception.Message}";
+                return true;
+            case InvalidOperationException { Message: var https } when https.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal):
+                // Kestrel's message goes on for two more lines about trusting the certificate on Windows and macOS.
+                description = $"Switchboard cannot start: {https.Split('\n')[0].TrimEnd()} Name one with Kestrel:Endpoints:<name>:Certificate:Path " +
+                    "(and :Password or :KeyPath), or create a development certificate with 'dotnet dev-certs https'.";
+                return true;
             default:
                 description = "";
                 return false;
         }
+    }
+
+    /// <summary>"Kestrel:Endpoints:Https:Certificate (/etc/tls/gateway.pfx)", each configured certificate, or a generic name.</summary>
+    private static string DescribeCertificates(IConfiguration? configuration)
+    {
+        if (configuration is null)
+        {
+            return "configured for Kestrel";
+        }
+
+        var certificates = configuration.GetSection("Kestrel:Certificates").GetChildren()
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint.GetSection("Certificate")))
+            .Where(certificate => certificate["Path"] is { Length: > 0 })
+            .Select(certificate => $"{certificate.Path} ({certificate["Path"]}{(certificate["KeyPath"] is { Length: > 0 } key ? ", key " + key : "")})")
+            .ToList();
+        return certificates.Count == 0 ? "configured for Kestrel" : string.Join(" or ", certificates);
     }
 
     private static string Describe(IEnumerable<OptionsValidationException> validations) =>

@@ -40,7 +40,7 @@ internal static class GatewayHost
             app = Build(args);
             await app.StartAsync().ConfigureAwait(false);
         }
-        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, app?.Configuration["urls"], out var description))
+        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, app?.Configuration, out var description))
         {
             await Console.Error.WriteLineAsync(description).ConfigureAwait(false);
             return 2;
@@ -128,6 +128,34 @@ internal static class GatewayHost
         ConfigurationError.AddDefinitionFile(configuration, Path.GetFullPath(path));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args.Where(arg => !arg.StartsWith("--definition", StringComparison.Ordinal)).ToArray());
+        AnchorCertificatePaths(configuration);
+    }
+
+    /// <summary>
+    /// Kestrel reads a relative certificate path against the content root, which is the executable's directory here;
+    /// the user means the directory they started the gateway in, as for the registry file and the definition. Relative
+    /// certificate and key paths are therefore made absolute against the working directory.
+    /// </summary>
+    private static void AnchorCertificatePaths(ConfigurationManager configuration)
+    {
+        var certificates = configuration.GetSection("Kestrel:Certificates").GetChildren()
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint.GetSection("Certificate")));
+        var anchored = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var certificate in certificates)
+        {
+            foreach (var key in (string[])["Path", "KeyPath"])
+            {
+                if (certificate[key] is { Length: > 0 } path && !Path.IsPathRooted(path))
+                {
+                    anchored[certificate.Path + ":" + key] = Path.GetFullPath(path);
+                }
+            }
+        }
+
+        if (anchored.Count > 0)
+        {
+            configuration.AddInMemoryCollection(anchored);
+        }
     }
 
     private static string? DefinitionPath(string[] args)

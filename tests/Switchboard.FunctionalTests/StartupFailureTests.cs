@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
 
 /// <summary>
-/// The executable refused by its environment (a busy port, an address it cannot bind, a registry path it cannot use):
+/// The executable refused by its environment (a busy port, an address it cannot bind, a registry path it cannot use,
+/// a certificate it cannot load):
 /// exit code 2 and one line that names the address or path and the real reason, never a stack trace or an abort.
 /// </summary>
 [Collection(ServerProcessGroup.Name)]
@@ -82,6 +85,69 @@ public sealed class StartupFailureTests : IDisposable
 
         AssertOneLineFailure(exitCode, output, Path.Combine(_directory.Path, "switchboard.db"), "is in use by another Switchboard process");
         Assert.False(first.HasExited);
+    }
+
+    [Fact]
+    public async Task CertificateFileThatIsNotOne_ExitsWith2_NamingTheKeyAndTheFileInTheWorkingDirectory()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_directory.Path, "gateway.pfx"), "not a certificate");
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, HttpsEndpoint("gateway.pfx"));
+
+        AssertOneLineFailure(exitCode, output, "cannot load the TLS certificate", $"Kestrel:Endpoints:Https:Certificate ({Path.Combine(_directory.Path, "gateway.pfx")})");
+    }
+
+    [Fact]
+    public async Task CertificateWithTheWrongPassword_ExitsWith2_WithoutPrintingAnyPassword()
+    {
+        await File.WriteAllBytesAsync(Path.Combine(_directory.Path, "gateway.pfx"), SelfSignedPfx("the-right-password"));
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, [.. HttpsEndpoint("gateway.pfx"), "--Kestrel:Endpoints:Https:Certificate:Password=a-wrong-password"]);
+
+        AssertOneLineFailure(exitCode, output, "cannot load the TLS certificate", Path.Combine(_directory.Path, "gateway.pfx"), "password");
+        Assert.DoesNotContain("a-wrong-password", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("the-right-password", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpsWithoutAnyCertificate_ExitsWith2_SayingHowToNameOne()
+    {
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["--urls", $"https://127.0.0.1:{ServerProcess.FreePort()}"], DevelopmentCertificatesElsewhere());
+
+        AssertOneLineFailure(exitCode, output, "Unable to configure HTTPS endpoint", "Kestrel:Endpoints:<name>:Certificate:Path", "dotnet dev-certs https");
+    }
+
+    [Fact]
+    public async Task RelativeCertificatePath_IsReadFromTheWorkingDirectory()
+    {
+        await File.WriteAllBytesAsync(Path.Combine(_directory.Path, "gateway.pfx"), SelfSignedPfx("secret"));
+        var port = ServerProcess.FreePort();
+
+        await using var server = await ServerProcess.StartAsync(
+            _directory.Path,
+            [$"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{port}", .. HttpsEndpoint("gateway.pfx"), "--Kestrel:Endpoints:Https:Certificate:Password=secret"],
+            port);
+
+        await Eventually.UntilAsync(() => Task.FromResult(server.Output.Contains("wss://127.0.0.1:", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the https endpoint in the banner", () => server.Output);
+    }
+
+    /// <summary>An https endpoint on a free port with the certificate file <paramref name="path"/> (relative to the working directory).</summary>
+    private static string[] HttpsEndpoint(string path) =>
+        [$"--Kestrel:Endpoints:Https:Url=https://127.0.0.1:{ServerProcess.FreePort()}", $"--Kestrel:Endpoints:Https:Certificate:Path={path}"];
+
+    private static byte[] SelfSignedPfx(string password)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return certificate.Export(X509ContentType.Pkcs12, password);
+    }
+
+    /// <summary>A HOME without the ASP.NET Core development certificate, whatever the machine's user has.</summary>
+    private Dictionary<string, string> DevelopmentCertificatesElsewhere()
+    {
+        var home = Directory.CreateDirectory(Path.Combine(_directory.Path, "home")).FullName;
+        return new() { ["HOME"] = home, ["DOTNET_CLI_HOME"] = home };
     }
 
     private Task<(int ExitCode, string Output)> RunServerAsync(string[] arguments) =>

@@ -28,7 +28,7 @@ internal static class ConfigCommands
             output.WriteLine($"{file.FullName}: OK — stage '{options.Stage}', {options.Routes.Count} route(s), registry {provider.GetRequiredService<IOptions<ServerRegistryOptions>>().Value.Provider}.");
             return 0;
         }
-        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, listenAddresses: null, out var description))
+        catch (Exception exception) when (ConfigurationError.TryDescribe(exception, configuration: null, out var description))
         {
             error.WriteLine($"{file.FullName}:");
             error.WriteLine(description.Replace("Switchboard cannot start: ", "", StringComparison.Ordinal));
