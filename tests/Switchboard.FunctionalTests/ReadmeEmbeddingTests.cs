@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
@@ -7,7 +8,8 @@ namespace Switchboard.FunctionalTests;
 /// <c>dotnet new web</c> makes it (Web SDK, implicit usings, nullable) that references the library. The solution build
 /// compiles that project (test.sh builds it once more against the packed packages), which proves the example builds,
 /// among other things that no public Switchboard type it uses is ambiguous with a type of a namespace the Web SDK
-/// imports implicitly (CS0104). This test keeps the README's copy the same as the compiled one.
+/// imports implicitly (CS0104). These tests keep the README's copies (the program, the routes of its appsettings.json)
+/// the same as the compiled ones.
 /// </summary>
 public sealed class ReadmeEmbeddingTests
 {
@@ -21,6 +23,23 @@ public sealed class ReadmeEmbeddingTests
         var sampleProgram = (await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "samples", "Embedding", "Program.cs"))).ReplaceLineEndings("\n");
 
         Assert.Equal(sampleProgram, readmeProgram);
+    }
+
+    [Fact]
+    public async Task ReadmeRoutesSection_IsTheEmbeddingSamplesRoutes()
+    {
+        var lines = (await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "README.md"))).ReplaceLineEndings("\n").Split('\n');
+        var marker = Array.FindIndex(lines, line => line.StartsWith(Marker, StringComparison.Ordinal));
+        var fence = Array.IndexOf(lines, "```json", marker + 1);
+        Assert.True(marker >= 0 && fence > marker, "README.md: no ```json block after the embedding example.");
+        var end = Array.IndexOf(lines, "```", fence + 1);
+        // The README shows the section as it sits in appsettings.json: a property, so it is parsed inside braces.
+        var readmeSection = JsonNode.Parse("{" + string.Join('\n', lines[(fence + 1)..end]) + "}")!;
+        var sampleSettings = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "samples", "Embedding", "appsettings.json")))!;
+
+        Assert.True(
+            JsonNode.DeepEquals(readmeSection["Switchboard"]!["Routes"], sampleSettings["Switchboard"]!["Routes"]),
+            $"README routes {readmeSection["Switchboard"]!["Routes"]!.ToJsonString()} differ from samples/Embedding/appsettings.json's {sampleSettings["Switchboard"]!["Routes"]!.ToJsonString()}");
     }
 
     /// <summary>The <c>```csharp</c> block that directly follows <see cref="Marker"/>'s line.</summary>
