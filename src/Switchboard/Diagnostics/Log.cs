@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Error, "Unexpected error on connection {ConnectionId}")]
     public static partial void UnexpectedConnectionError(ILogger logger, string connectionId, Exception exception);
 
+    /// <summary>The category of the gateway's start-up lines, named for the gateway rather than for the namespaces of its extension classes (which hosts usually filter to warnings).</summary>
+    public const string HostingCategory = "Switchboard.Hosting";
+
+    [LoggerMessage(70, LogLevel.Warning, "WebSocket handshakes on {Address} go through the HTTP pipeline, not the direct upgrade (about twice the memory per connection): {Reason}")]
+    public static partial void DirectUpgradeNotUnderTls(ILogger logger, string address, string reason);
+
     [LoggerMessage(13, LogLevel.Information, "Switchboard stage '{Stage}': {RouteCount} route(s), WebSocket endpoint /{Stage}, management API /{Stage}/@connections")]
     public static partial void Started(ILogger logger, string stage, int routeCount);
 
