@@ -57,7 +57,7 @@ internal sealed partial class GatewayConnection : IDisposable
     public string Id { get; }
 
     /// <summary>The connection's message bucket (<c>RateLimits:MessagesPerConnection</c>); null while that limit is off.</summary>
-    public System.Threading.RateLimiting.TokenBucketRateLimiter? MessageRate { get; init; }
+    public RateLimiting.TokenBucket? MessageRate { get; init; }
 
     public DateTimeOffset ConnectedAt { get; }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.RateLimiting;
 using Switchboard.Configuration;
 
 namespace Switchboard.RateLimiting;
@@ -15,7 +14,7 @@ namespace Switchboard.RateLimiting;
 /// <remarks>Thread-safe. Buckets are refilled by <see cref="Replenish"/>, which the owner calls once a second.</remarks>
 internal sealed class AddressRateLimiter(TokenBucketOptions bucket, int maxAddresses) : IDisposable
 {
-    private readonly ConcurrentDictionary<IPAddress, TokenBucketRateLimiter> _buckets = new();
+    private readonly ConcurrentDictionary<IPAddress, TokenBucket> _buckets = new();
     private int _count;
 
     /// <summary>Addresses remembered now.</summary>
@@ -56,7 +55,7 @@ internal sealed class AddressRateLimiter(TokenBucketOptions bucket, int maxAddre
             entry.Value.TryReplenish();
             // A handshake that took the bucket just before it is removed spends a token of a forgotten bucket: at worst
             // one extra handshake for that address, never more memory.
-            if (entry.Value.IdleDuration is not null && _buckets.TryRemove(entry))
+            if (entry.Value.IsFull && _buckets.TryRemove(entry))
             {
                 Interlocked.Decrement(ref _count);
                 entry.Value.Dispose();

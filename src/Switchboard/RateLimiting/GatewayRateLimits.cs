@@ -7,9 +7,9 @@ using Switchboard.Connections;
 namespace Switchboard.RateLimiting;
 
 /// <summary>
-/// The gateway's rate limits (<c>Switchboard:RateLimits</c>): token buckets of <c>System.Threading.RateLimiting</c>
-/// that are refilled once a second by one timer on the injected <see cref="TimeProvider"/> (so a fake clock drives them
-/// in tests), never by timers of their own. Each limit is null, and costs nothing, while it is off.
+/// The gateway's rate limits (<c>Switchboard:RateLimits</c>): <see cref="TokenBucket"/>s (<c>System.Threading.RateLimiting</c>
+/// limiters) that are refilled once a second by one timer on the injected <see cref="TimeProvider"/> (so a fake clock
+/// drives them in tests), never by timers of their own. Each limit is null, and costs nothing, while it is off.
 /// </summary>
 /// <remarks>
 /// Where each is checked: handshakes by <see cref="Security.HandshakeGate"/> before anything else runs (both handshake
@@ -21,11 +21,11 @@ internal sealed class GatewayRateLimits : IDisposable
     /// <summary>How often every bucket gets its <see cref="TokenBucketOptions.PerSecond"/> tokens.</summary>
     public static readonly TimeSpan ReplenishmentPeriod = TimeSpan.FromSeconds(1);
 
-    private readonly TokenBucketRateLimiter? _connections;
+    private readonly TokenBucket? _connections;
     private readonly AddressRateLimiter? _connectionsPerAddress;
-    private readonly TokenBucketRateLimiter? _management;
+    private readonly TokenBucket? _management;
     private readonly TokenBucketOptions _messagesPerConnection;
-    private readonly FrozenDictionary<string, TokenBucketRateLimiter> _routes;
+    private readonly FrozenDictionary<string, TokenBucket> _routes;
     private readonly LocalConnections _local;
     private readonly ITimer? _timer;
 
@@ -41,7 +41,7 @@ internal sealed class GatewayRateLimits : IDisposable
             ? options.Routes.Where(route => route.RouteKey != Routing.RouteTable.DisconnectKey)
                 .Select(route => route.RouteKey).Distinct(StringComparer.Ordinal)
                 .ToFrozenDictionary(key => key, _ => NewBucket(limits.IntegrationCallsPerRoute), StringComparer.Ordinal)
-            : FrozenDictionary<string, TokenBucketRateLimiter>.Empty;
+            : FrozenDictionary<string, TokenBucket>.Empty;
         if (_connections is not null || _connectionsPerAddress is not null || _management is not null || _messagesPerConnection.IsOn || _routes.Count > 0)
         {
             _timer = time.CreateTimer(static state => ((GatewayRateLimits)state!).Replenish(), this, ReplenishmentPeriod, ReplenishmentPeriod);
@@ -71,7 +71,7 @@ internal sealed class GatewayRateLimits : IDisposable
     public bool TryCallRoute(string routeKey) => !_routes.TryGetValue(routeKey, out var limiter) || TryTake(limiter);
 
     /// <summary>A new connection's message bucket; null while the limit is off.</summary>
-    public TokenBucketRateLimiter? NewMessageLimiter() => NewBucketIfOn(_messagesPerConnection);
+    public TokenBucket? NewMessageLimiter() => NewBucketIfOn(_messagesPerConnection);
 
     /// <summary>One second's tokens for every bucket; the timer's work, called directly by tests.</summary>
     internal void Replenish()
@@ -117,15 +117,8 @@ internal sealed class GatewayRateLimits : IDisposable
         return lease.IsAcquired;
     }
 
-    /// <summary>A full bucket refilled only by <see cref="TokenBucketRateLimiter.TryReplenish"/>; no queue: over the limit is refused at once.</summary>
-    internal static TokenBucketRateLimiter NewBucket(TokenBucketOptions options) => new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = options.BucketSize,
-        TokensPerPeriod = options.PerSecond,
-        ReplenishmentPeriod = ReplenishmentPeriod,
-        AutoReplenishment = false,
-        QueueLimit = 0,
-    });
+    /// <summary>A full bucket that gets <see cref="TokenBucketOptions.PerSecond"/> tokens at every replenishment.</summary>
+    internal static TokenBucket NewBucket(TokenBucketOptions options) => new(options.BucketSize, options.PerSecond);
 
-    private static TokenBucketRateLimiter? NewBucketIfOn(TokenBucketOptions options) => options.IsOn ? NewBucket(options) : null;
+    private static TokenBucket? NewBucketIfOn(TokenBucketOptions options) => options.IsOn ? NewBucket(options) : null;
 }
