@@ -20,7 +20,7 @@ internal static class NetworkOptionsValidation
         {
             if (!TrustedProxies.TryParse(security.TrustedProxies[i], out _))
             {
-                error($"Security:TrustedProxies:{i}", $"'{security.TrustedProxies[i]}' is not an IP address or a network in CIDR notation (10.0.0.5, 10.0.0.0/8, fd00::/8)");
+                error($"Security:TrustedProxies:{i}", $"'{security.TrustedProxies[i]}' is not an IP address or a network in CIDR notation with no host bits set (10.0.0.5, 10.0.0.0/8, fd00::/8)");
             }
         }
 

@@ -32,7 +32,7 @@ internal sealed class TrustedProxies
     /// <summary>True when no proxy is trusted: the peer is always the client.</summary>
     public bool IsEmpty => _networks.Length == 0;
 
-    /// <summary>An address (<c>10.0.0.5</c>) or a network in CIDR notation (<c>10.0.0.0/8</c>).</summary>
+    /// <summary>An address (<c>10.0.0.5</c>) or a network in CIDR notation (<c>10.0.0.0/8</c>, no host bits set).</summary>
     public static bool TryParse(string? text, out IPNetwork network)
     {
         network = default;
@@ -48,7 +48,10 @@ internal sealed class TrustedProxies
             return true;
         }
 
-        return IPNetwork.TryParse(text, out network);
+        // "10.0.0.1/8" is refused rather than read as 10.0.0.0/8: one of the two numbers is a mistake.
+        return IPNetwork.TryParse(text, out network)
+            && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out var written)
+            && written.Equals(network.BaseAddress);
     }
 
     public bool IsTrusted(IPAddress? address)
