@@ -129,6 +129,24 @@ public sealed class TrustedProxyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
     }
 
+    [Theory]
+    [InlineData(true, HttpStatusCode.OK)]
+    [InlineData(false, HttpStatusCode.Forbidden)]
+    public async Task ConsoleBehindATlsProxy_IsSameOrigin_OnlyWhenTheProxyIsTrusted(bool trusted, HttpStatusCode expected)
+    {
+        await using var gateway = trusted ? await StartAsync(directUpgrade: true, "127.0.0.1") : await StartAsync(directUpgrade: true);
+        using var http = new HttpClient();
+        // The page was served over https by the proxy, which forwards to the gateway over http with the same Host.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{gateway.ManagementEndpoint}/@connections"))
+        {
+            Headers = { { "Origin", $"https://{gateway.BaseUri.Authority}" }, { "X-Forwarded-For", "127.0.0.1" }, { "X-Forwarded-Proto", "https" } },
+        };
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task ManagementLoopbackRule_IgnoresForwardedHeaders_WithoutTrustedProxies()
     {

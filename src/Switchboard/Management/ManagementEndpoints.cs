@@ -78,13 +78,14 @@ internal sealed class ManagementEndpoints
     {
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management;
         var time = services.GetRequiredService<TimeProvider>();
+        var proxies = services.GetRequiredService<TrustedProxies>();
         yield return new AllowedHostCheck(services.GetRequiredService<AllowedHosts>());
         if (!options.AllowRemote)
         {
-            yield return new LoopbackCallerCheck(services.GetRequiredService<TrustedProxies>(), logger, time);
+            yield return new LoopbackCallerCheck(proxies, logger, time);
         }
 
-        yield return new CrossSiteCheck(options.AllowedOrigins, logger, time);
+        yield return new CrossSiteCheck(options.AllowedOrigins, proxies, logger, time);
         yield return new ManagementRateLimitCheck(services.GetRequiredService<RateLimiting.GatewayRateLimits>(), logger, time);
     }
 
