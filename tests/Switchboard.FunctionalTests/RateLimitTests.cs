@@ -55,6 +55,7 @@ public sealed class RateLimitTests
     public async Task HandshakesOverTheAddressLimit_Get429_AnotherAddressConnects(bool directUpgrade)
     {
         await using var gateway = await StartAsync(new() { ["Switchboard:RateLimits:ConnectionsPerAddress:PerSecond"] = "3" }, directUpgrade);
+        using var refusals = new RefusalCounter(gateway);
 
         var flooder = new List<int>();
         for (var i = 0; i < 5; i++)
@@ -63,6 +64,7 @@ public sealed class RateLimitTests
         }
 
         Assert.Equal([101, 101, 101, 429, 429], flooder);
+        Assert.Equal(2, refusals["RateLimits:ConnectionsPerAddress"]);
         Assert.Equal(101, await HandshakeFrom.StatusAsync(gateway.WebSocketUri, Neighbour));
 
         // A second later the bucket holds another second's tokens.
@@ -132,6 +134,7 @@ public sealed class RateLimitTests
     public async Task MessagesOverTheConnectionLimit_AreDropped_WithATooManyRequestsFrame_AndTheConnectionStaysOpen()
     {
         await using var gateway = await StartAsync(new() { ["Switchboard:RateLimits:MessagesPerConnection:PerSecond"] = "2" });
+        using var refusals = new RefusalCounter(gateway);
         await using var client = await gateway.ConnectAsync();
 
         var replies = new List<string>();
@@ -143,6 +146,7 @@ public sealed class RateLimitTests
 
         Assert.Equal(["route:echo", "route:echo"], replies.Take(2));
         AssertTooManyRequestsFrame(replies[2]);
+        Assert.Equal(1, refusals["RateLimits:MessagesPerConnection"]);
         await _handler.NextEventAsync("echo");
         await _handler.NextEventAsync("echo");
         Assert.False(_handler.TryTakeEvent("echo"));

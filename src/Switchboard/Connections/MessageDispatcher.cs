@@ -17,6 +17,7 @@ internal sealed class MessageDispatcher(
     RouteInvoker invoker,
     RouteEventFactory events,
     GatewayRateLimits rateLimits,
+    SwitchboardMetrics metrics,
     TimeProvider time,
     ILogger<MessageDispatcher> logger)
 {
@@ -30,6 +31,7 @@ internal sealed class MessageDispatcher(
     /// </summary>
     public void RefuseThrottled(GatewayConnection connection)
     {
+        metrics.RequestRefused("RateLimits:MessagesPerConnection");
         if (_messageRateLog.TryEnter(out var suppressed))
         {
             Log.MessageRateLimited(logger, connection.Id, suppressed);
@@ -58,6 +60,7 @@ internal sealed class MessageDispatcher(
 
             if (!rateLimits.TryCallRoute(route.RouteKey))
             {
+                metrics.RequestRefused("RateLimits:IntegrationCallsPerRoute");
                 if (_routeRateLog.TryEnter(out var suppressed))
                 {
                     Log.IntegrationRateLimited(logger, route.RouteKey, connection.Id, suppressed);

@@ -71,8 +71,8 @@ internal static partial class Log
     [LoggerMessage(60, LogLevel.Warning, "WebSocket handshake from a page of origin {Origin} refused with 403 (list it in Switchboard:Security:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
     public static partial void HandshakeOriginRefused(ILogger logger, string origin, long suppressed);
 
-    [LoggerMessage(61, LogLevel.Warning, "WebSocket handshake from {ClientAddress} refused with 429: {Limit}; {Suppressed} more refused since the previous warning")]
-    public static partial void HandshakeRateLimited(ILogger logger, string clientAddress, string limit, long suppressed);
+    [LoggerMessage(61, LogLevel.Warning, "WebSocket handshake from {ClientAddress} refused with 429 by Switchboard:{Setting}; {Suppressed} more refused since the previous warning")]
+    public static partial void HandshakeRateLimited(ILogger logger, string clientAddress, string setting, long suppressed);
 
     [LoggerMessage(62, LogLevel.Warning, "Message on connection {ConnectionId} dropped: over Switchboard:RateLimits:MessagesPerConnection; {Suppressed} more dropped since the previous warning")]
     public static partial void MessageRateLimited(ILogger logger, string connectionId, long suppressed);

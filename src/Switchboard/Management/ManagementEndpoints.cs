@@ -86,7 +86,7 @@ internal sealed class ManagementEndpoints
         }
 
         yield return new CrossSiteCheck(options.AllowedOrigins, proxies, logger, time);
-        yield return new ManagementRateLimitCheck(services.GetRequiredService<RateLimiting.GatewayRateLimits>(), logger, time);
+        yield return new ManagementRateLimitCheck(services.GetRequiredService<RateLimiting.GatewayRateLimits>(), services.GetRequiredService<SwitchboardMetrics>(), logger, time);
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace Switchboard.Management;
 /// <c>LimitExceededException</c> and API Gateway's throttling message, so the AWS SDKs raise their usual exception (and
 /// retry it as throttling). Refusals are logged at most once per <see cref="ManagementEndpoints.RefusalLogInterval"/>.
 /// </summary>
-internal sealed class ManagementRateLimitCheck(GatewayRateLimits rateLimits, ILogger logger, TimeProvider time) : IManagementAccessCheck
+internal sealed class ManagementRateLimitCheck(GatewayRateLimits rateLimits, SwitchboardMetrics metrics, ILogger logger, TimeProvider time) : IManagementAccessCheck
 {
     /// <summary>429 as API Gateway throttles: <c>LimitExceededException</c>, <c>{"message":"Too Many Requests"}</c>.</summary>
     internal static ManagementError TooManyRequests { get; } = new(StatusCodes.Status429TooManyRequests, "LimitExceededException", "Too Many Requests");
@@ -24,6 +24,7 @@ internal sealed class ManagementRateLimitCheck(GatewayRateLimits rateLimits, ILo
             return ValueTask.FromResult<ManagementError?>(null);
         }
 
+        metrics.RequestRefused("RateLimits:ManagementRequests");
         if (_refusals.TryEnter(out var suppressed))
         {
             Log.ManagementRateLimited(logger, suppressed);

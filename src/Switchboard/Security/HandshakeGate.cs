@@ -17,6 +17,7 @@ internal sealed class HandshakeGate(
     TrustedProxies proxies,
     HandshakeOrigins origins,
     GatewayRateLimits rateLimits,
+    SwitchboardMetrics metrics,
     TimeProvider time,
     ILogger<HandshakeGate> logger)
 {
@@ -30,6 +31,7 @@ internal sealed class HandshakeGate(
         var client = proxies.Resolve(request.RemoteIpAddress, request.Headers, request.Scheme, request.LocalPort);
         if (!origins.IsAllowed(request.Headers))
         {
+            metrics.RequestRefused("Security:AllowedOrigins");
             if (_originLog.TryEnter(out var suppressed))
             {
                 Log.HandshakeOriginRefused(logger, request.Headers.Origin.ToString(), suppressed);
@@ -38,18 +40,19 @@ internal sealed class HandshakeGate(
             return (client, StatusCodes.Status403Forbidden);
         }
 
-        var limit = rateLimits.TryAcceptConnection(client.Address) switch
+        var setting = rateLimits.TryAcceptConnection(client.Address) switch
         {
-            ConnectionRate.AddressLimited => "over Switchboard:RateLimits:ConnectionsPerAddress",
-            ConnectionRate.AddressTableFull => "Switchboard:RateLimits:MaxTrackedAddresses addresses are being limited already",
-            ConnectionRate.NodeLimited => "over Switchboard:RateLimits:Connections",
-            _ => rateLimits.TryCallRoute(RouteTable.ConnectKey) ? null : "over Switchboard:RateLimits:IntegrationCallsPerRoute for $connect",
+            ConnectionRate.AddressLimited => "RateLimits:ConnectionsPerAddress",
+            ConnectionRate.AddressTableFull => "RateLimits:MaxTrackedAddresses",
+            ConnectionRate.NodeLimited => "RateLimits:Connections",
+            _ => rateLimits.TryCallRoute(RouteTable.ConnectKey) ? null : "RateLimits:IntegrationCallsPerRoute",
         };
-        if (limit is not null)
+        if (setting is not null)
         {
+            metrics.RequestRefused(setting);
             if (_rateLog.TryEnter(out var suppressed))
             {
-                Log.HandshakeRateLimited(logger, client.Address?.ToString() ?? "(unknown)", limit, suppressed);
+                Log.HandshakeRateLimited(logger, client.Address?.ToString() ?? "(unknown)", setting, suppressed);
             }
 
             return (client, StatusCodes.Status429TooManyRequests);
