@@ -40,11 +40,13 @@ public sealed class OriginAllowListTests : IAsyncLifetime
 
         await using var unlisted = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri, [new("Origin", "https://attacker.example")]);
         await using var nullOrigin = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri, [new("Origin", "null")]);
+        await using var repeated = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri, [new("Origin", "https://app.example"), new("Origin", "https://attacker.example")]);
         await using var listed = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri, [new("Origin", "https://APP.example")]);
         await using var noOrigin = await RawWebSocketClient.ConnectAsync(gateway.WebSocketUri);
 
         Assert.Equal(403, unlisted.HandshakeStatusCode);
         Assert.Equal(403, nullOrigin.HandshakeStatusCode);
+        Assert.Equal(403, repeated.HandshakeStatusCode);
         Assert.Equal(101, listed.HandshakeStatusCode);
         Assert.Equal(101, noOrigin.HandshakeStatusCode);
         // $connect ran for the two accepted handshakes only.
