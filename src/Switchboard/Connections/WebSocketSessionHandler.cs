@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
+using Switchboard.RateLimiting;
 using Switchboard.Registry;
 using Switchboard.Routing;
 using Switchboard.Security;
@@ -33,6 +34,8 @@ internal sealed class WebSocketSessionHandler(
     IHostApplicationLifetime lifetime,
     AllowedHosts hosts,
     ConnectionBudget budget,
+    HandshakeGate gate,
+    GatewayRateLimits rateLimits,
     ILogger<WebSocketSessionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
@@ -124,7 +127,12 @@ internal sealed class WebSocketSessionHandler(
                     case InboundFrameKind.Text:
                         connection.OnReceived(isData: true);
                         metrics.MessageIn();
-                        if (!connection.IsClosing)
+                        if (!connection.IsClosing && !GatewayRateLimits.TryTake(connection.MessageRate))
+                        {
+                            // Dropped unread by any integration; the client is told, as API Gateway tells a throttled one.
+                            dispatcher.RefuseThrottled(connection);
+                        }
+                        else if (!connection.IsClosing)
                         {
                             // Only the payload lives across the await, so the connection's state machine stays small.
                             var body = frame.Payload!;
@@ -176,16 +184,23 @@ internal sealed class WebSocketSessionHandler(
         }
 
         // Before anything else, so that a refused handshake costs no registry write and no integration call.
+        var request = upgrade.Request;
+        var (client, refusal) = gate.Check(request);
+        if (refusal is { } status)
+        {
+            await upgrade.RefuseAsync(status).ConfigureAwait(false);
+            return null;
+        }
+
         if (!TryAdmit())
         {
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
 
-        var request = upgrade.Request;
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
-        var sourceIp = _sourceIps.Intern(request.RemoteIpAddress);
+        var sourceIp = _sourceIps.Intern(client.Address);
         string? userAgent = request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null;
 
         try
@@ -205,7 +220,7 @@ internal sealed class WebSocketSessionHandler(
         var opened = false;
         try
         {
-            var subProtocol = await RunConnectRouteAsync(upgrade, connectionId, now, sourceIp, userAgent).ConfigureAwait(false);
+            var subProtocol = await RunConnectRouteAsync(upgrade, client, connectionId, now, sourceIp, userAgent).ConfigureAwait(false);
             if (subProtocol is null)
             {
                 return null;
@@ -214,7 +229,7 @@ internal sealed class WebSocketSessionHandler(
             var domainName = events.DomainNameFor(request);
             // In the local table before the 101 goes out, so that no management call can find it missing once the
             // client is connected; its writer starts after the 101.
-            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings);
+            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings) { MessageRate = rateLimits.NewMessageLimiter() };
             local.Add(connection);
             PipeReader input;
             try
@@ -303,14 +318,14 @@ internal sealed class WebSocketSessionHandler(
     /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was
     /// refused (<see cref="ConnectDecision"/>) and the answer sent.
     /// </summary>
-    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
     {
         if (routes.Connect is not { } connect)
         {
             return "";
         }
 
-        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, connectionId, now, sourceIp, userAgent), upgrade.Aborted).ConfigureAwait(false);
+        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent), upgrade.Aborted).ConfigureAwait(false);
         var decision = ConnectDecision.For(result);
         if (decision.RefusalStatus is { } status)
         {

@@ -73,4 +73,19 @@ internal static partial class Log
 
     [LoggerMessage(40, LogLevel.Warning, "Could not write the activity of {Count} connection(s) to the registry; the next sweep writes it again")]
     public static partial void ActivityWriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(60, LogLevel.Warning, "WebSocket handshake from a page of origin {Origin} refused with 403 (list it in Switchboard:Security:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
+    public static partial void HandshakeOriginRefused(ILogger logger, string origin, long suppressed);
+
+    [LoggerMessage(61, LogLevel.Warning, "WebSocket handshake from {ClientAddress} refused with 429 by Switchboard:{Setting}; {Suppressed} more refused since the previous warning")]
+    public static partial void HandshakeRateLimited(ILogger logger, string clientAddress, string setting, long suppressed);
+
+    [LoggerMessage(62, LogLevel.Warning, "Message on connection {ConnectionId} dropped: over Switchboard:RateLimits:MessagesPerConnection; {Suppressed} more dropped since the previous warning")]
+    public static partial void MessageRateLimited(ILogger logger, string connectionId, long suppressed);
+
+    [LoggerMessage(63, LogLevel.Warning, "Management call refused with 429: over Switchboard:RateLimits:ManagementRequests; {Suppressed} more refused since the previous warning")]
+    public static partial void ManagementRateLimited(ILogger logger, long suppressed);
+
+    [LoggerMessage(64, LogLevel.Warning, "Integration call for route {RouteKey} refused: over Switchboard:RateLimits:IntegrationCallsPerRoute (connection {ConnectionId}); {Suppressed} more refused since the previous warning")]
+    public static partial void IntegrationRateLimited(ILogger logger, string routeKey, string connectionId, long suppressed);
 }

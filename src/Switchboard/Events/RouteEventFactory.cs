@@ -27,7 +27,11 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
     /// <summary>Never the client's Host header as such: see <see cref="AllowedHosts.DomainNameFor"/>.</summary>
     public string DomainNameFor(UpgradeRequest request) => hosts.DomainNameFor(request.Headers.Host, request.LocalPort);
 
-    public RouteEvent Connect(UpgradeRequest request, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    /// <summary>
+    /// The <c>$connect</c> event. <paramref name="client"/> is what the client used (behind trusted proxies, what they
+    /// reported): the event's <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Port</c>; <paramref name="sourceIp"/> is its address.
+    /// </summary>
+    public RouteEvent Connect(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
     {
         var headers = new List<KeyValuePair<string, StringValues>>(request.Headers.Count + 4);
         foreach (var header in request.Headers)
@@ -38,14 +42,17 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
             }
         }
 
-        // As a proxy appends the address it received the request from to the list the client (or a proxy before it) sent.
+        // As a proxy appends the address it received the request from to the list the client (or a proxy before it)
+        // sent: behind trusted proxies that is the nearest proxy, not the client that sourceIp names.
+        var peer = request.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : request.RemoteIpAddress;
+        var receivedFrom = peer is null || peer.Equals(client.Address) ? sourceIp : peer.ToString();
         var forwardedFor = request.Headers.TryGetValue(ForwardedFor, out var sent) && string.Join(", ", (IEnumerable<string?>)sent) is { Length: > 0 } list
-            ? $"{list}, {sourceIp}"
-            : sourceIp;
+            ? $"{list}, {receivedFrom}"
+            : receivedFrom;
         headers.Add(new("X-Amzn-Trace-Id", NewTraceId(now)));
         headers.Add(new(ForwardedFor, forwardedFor));
-        headers.Add(new("X-Forwarded-Port", request.LocalPort.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(new("X-Forwarded-Proto", request.Scheme));
+        headers.Add(new("X-Forwarded-Port", client.Port.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(new("X-Forwarded-Proto", client.Scheme));
 
         return new RouteEvent
         {
