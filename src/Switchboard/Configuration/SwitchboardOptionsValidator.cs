@@ -65,6 +65,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
             }
         }
 
+        ManagementAuthenticationValidation.Validate(options.Management.Authentication, Error);
         return errors;
     }
 

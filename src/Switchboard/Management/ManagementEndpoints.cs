@@ -14,6 +14,7 @@ using Switchboard.Backplane;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
+using Switchboard.Management.Authentication;
 using Switchboard.Registry;
 using Switchboard.Security;
 
@@ -70,7 +71,10 @@ internal sealed class ManagementEndpoints
         return group;
     }
 
-    /// <summary>The gateway's own checks, in the order they run: the Host, the caller's address, the page's origin.</summary>
+    /// <summary>
+    /// The gateway's own checks, in the order they run: the Host, the caller's address, the page's origin, and — when
+    /// credentials or API keys are configured — the caller's signature or key.
+    /// </summary>
     private static IEnumerable<IManagementAccessCheck> DefaultChecks(IServiceProvider services, ILogger logger)
     {
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management;
@@ -82,6 +86,12 @@ internal sealed class ManagementEndpoints
         }
 
         yield return new CrossSiteCheck(options.AllowedOrigins, logger, time);
+        if (options.Authentication.IsEnabled)
+        {
+            var authentication = options.Authentication;
+            Log.ManagementAuthenticationEnabled(logger, authentication.Credentials.Count, authentication.Region, authentication.ApiKeys.Count);
+            yield return new ManagementAuthenticationCheck(authentication, services.GetRequiredService<ConnectionManager>().MaxPostBytes, logger, time);
+        }
     }
 
     /// <summary>
