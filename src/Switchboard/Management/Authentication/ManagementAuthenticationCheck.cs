@@ -64,7 +64,7 @@ internal sealed class ManagementAuthenticationCheck : IManagementAccessCheck
     private async ValueTask<ManagementError?> AuthenticateAsync(HttpContext context)
     {
         var headers = context.Request.Headers;
-        if (headers.TryGetValue(ApiKeyHeader, out var apiKey))
+        if (headers.TryGetValue(ApiKeyHeader, out var apiKey) && !StringValues.IsNullOrEmpty(apiKey))
         {
             return IsApiKey(apiKey.ToString()) ? null : AuthenticationRefusals.UnknownApiKey;
         }

@@ -29,7 +29,8 @@ internal sealed record SigV4Authorization(string AccessKeyId, string Date, strin
         var rest = header.StartsWith(SigV4.Algorithm + " ", StringComparison.Ordinal) ? header[(SigV4.Algorithm.Length + 1)..] : null;
         if (rest is not null)
         {
-            foreach (var part in rest.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            // Parts are separated by commas, spaces or both, as AWS reads them.
+            foreach (var part in rest.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries))
             {
                 var equals = part.IndexOf('=', StringComparison.Ordinal);
                 if (equals < 0)
