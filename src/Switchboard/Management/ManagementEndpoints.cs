@@ -37,11 +37,13 @@ internal sealed class ManagementEndpoints
 
     private readonly ConnectionManager _manager;
     private readonly ILogger _logger;
+    private readonly ManagementCors _cors;
 
-    private ManagementEndpoints(ConnectionManager manager, ILogger logger)
+    private ManagementEndpoints(ConnectionManager manager, ILogger logger, ManagementCors cors)
     {
         _manager = manager;
         _logger = logger;
+        _cors = cors;
     }
 
     /// <summary>
@@ -54,7 +56,8 @@ internal sealed class ManagementEndpoints
     {
         var services = endpoints.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>();
-        var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger);
+        var allowedOrigins = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management.AllowedOrigins;
+        var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger, new ManagementCors(allowedOrigins));
         var group = endpoints.MapGroup("/" + stage);
         group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.PostToConnectionAsync);
         group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.GetConnectionAsync);
@@ -65,6 +68,15 @@ internal sealed class ManagementEndpoints
         group.WithMetadata([.. DefaultChecks(services, logger)]);
         // Last, so that it sees the checks the application attaches after MapSwitchboard and wraps its filters too.
         ((IEndpointConventionBuilder)group).Finally(api.RunChecksFirst);
+
+        if (allowedOrigins.Count > 0)
+        {
+            // Outside the group: a preflight carries no credentials, so the access checks would refuse it; it changes nothing.
+            api.MapPreflight(endpoints, stage, $"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", ["GET", "POST", "DELETE"]);
+            api.MapPreflight(endpoints, stage, $"/{ConnectionsSegment}", ["GET"]);
+            api.MapPreflight(endpoints, stage, "/@broadcast", ["POST"]);
+            api.MapPreflight(endpoints, stage, "/@stats", ["GET"]);
+        }
 
         // Any other stage answers like API Gateway does for a wrong stage or path.
         endpoints.MapMethods($"/{{otherStage}}/{ConnectionsSegment}/{{**rest}}", ["GET", "POST", "DELETE"], Forbidden);
@@ -94,6 +106,9 @@ internal sealed class ManagementEndpoints
         }
     }
 
+    private void MapPreflight(IEndpointRouteBuilder endpoints, string stage, string path, string[] methods) =>
+        endpoints.MapMethods("/" + stage + path, [HttpMethods.Options], context => _cors.PreflightAsync(context, methods));
+
     /// <summary>
     /// Makes an endpoint go through what every management call goes through: its own request id, the access checks
     /// among its metadata in order, and 503 when a clustered registry or backplane cannot be reached.
@@ -108,6 +123,8 @@ internal sealed class ManagementEndpoints
     private async Task RunAsync(HttpContext context, IManagementAccessCheck[] checks, RequestDelegate next)
     {
         context.Response.Headers[RequestIdHeader] = ConnectionId.New();
+        // Before the checks, so that a listed origin's scripts can read a refusal too.
+        _cors.AddResponseHeaders(context);
         foreach (var check in checks)
         {
             if (await check.CheckAsync(context).ConfigureAwait(false) is { } refusal)
