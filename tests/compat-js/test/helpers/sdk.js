@@ -5,6 +5,16 @@ import assert from 'node:assert/strict';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import AWS from 'aws-sdk';
 
+/** The error a call fails with (the test fails when it succeeds). */
+export async function failure(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail('the call succeeded, but an error was expected');
+}
+
 /** An aws-sdk v2 AWS.ApiGatewayManagementApi for `endpoint`. */
 export function v2ManagementApi(endpoint, options = {}) {
   return new AWS.ApiGatewayManagementApi({
