@@ -69,9 +69,8 @@ internal abstract record ManagementAuthentication
             }
 
             string[] signedHeaders = [.. headers.Keys];
-            var scope = SigV4.Scope(amzDate[..8], Region, ManagementAuthenticationCheck.Service);
             var canonicalRequest = SigV4.CanonicalRequest(request.Method.Method, uri.PathAndQuery, signedHeaders, name => [headers[name]], payloadHash);
-            var signature = SigV4.Signature(SigV4.SigningKey(SecretAccessKey, amzDate[..8], Region, ManagementAuthenticationCheck.Service), SigV4.StringToSign(amzDate, scope, canonicalRequest));
+            var (scope, _, signature) = SigV4.Sign(SecretAccessKey, amzDate, Region, ManagementAuthenticationCheck.Service, canonicalRequest);
             foreach (var (name, value) in headers.Where(header => header.Key != "host"))
             {
                 request.Headers.TryAddWithoutValidation(name, value);

@@ -264,8 +264,7 @@ public sealed class ManagementAuthenticationCheckTests
         signedHeaders ??= ["host", "x-amz-date"];
         var hash = unsignedPayload ? SigV4.UnsignedPayload : payloadHash ?? SigV4.HashHex(bytes);
         var canonical = SigV4.CanonicalRequest(method, Target, signedHeaders, name => headers.Where(header => header.Name == name).Select(header => header.Value), hash);
-        var scope = SigV4.Scope(amzDate[..8], region, service);
-        var signature = SigV4.Signature(SigV4.SigningKey(secret, amzDate[..8], region, service), SigV4.StringToSign(amzDate, scope, canonical));
+        var (scope, _, signature) = SigV4.Sign(secret, amzDate, region, service, canonical);
         headers.Add(("authorization", SigV4.AuthorizationHeader(accessKeyId, scope, signedHeaders, signature)));
         return Request(method, Target, headers, bytes);
     }

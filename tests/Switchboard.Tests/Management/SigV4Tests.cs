@@ -74,8 +74,7 @@ public sealed class SigV4Tests
     private static string Sign(string method, string target, List<(string Name, string Value)> headers, string[] signedHeaders, string payloadHash)
     {
         var canonical = SigV4.CanonicalRequest(method, target, signedHeaders, name => headers.Where(header => header.Name == name).Select(header => header.Value), payloadHash);
-        var stringToSign = SigV4.StringToSign(AmzDate, SigV4.Scope(Date, "us-east-1", "service"), canonical);
-        return SigV4.Signature(SigV4.SigningKey(Secret, Date, "us-east-1", "service"), stringToSign);
+        return SigV4.Sign(Secret, AmzDate, "us-east-1", "service", canonical).Signature;
     }
 
     [Fact]

@@ -161,9 +161,7 @@ internal sealed class ManagementAuthenticationCheck : IManagementAccessCheck
         }
 
         var canonicalRequest = SigV4.CanonicalRequest(request.Method, RawTarget(context), authorization.SignedHeaders, name => request.Headers[name], payloadHash);
-        var scope = SigV4.Scope(authorization.Date, authorization.Region, authorization.Service);
-        var stringToSign = SigV4.StringToSign(amzDate, scope, canonicalRequest);
-        var expected = SigV4.Signature(SigV4.SigningKey(secret, authorization.Date, authorization.Region, authorization.Service), stringToSign);
+        var (_, stringToSign, expected) = SigV4.Sign(secret, amzDate, authorization.Region, authorization.Service, canonicalRequest);
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(authorization.Signature))
             ? null
             : AuthenticationRefusals.SignatureMismatch(canonicalRequest, stringToSign);

@@ -122,6 +122,19 @@ internal static class SigV4
     public static string StringToSign(string amzDate, string scope, string canonicalRequest) =>
         $"{Algorithm}\n{amzDate}\n{scope}\n{HashHex(Encoding.UTF8.GetBytes(canonicalRequest))}";
 
+    /// <summary>
+    /// Signs <paramref name="canonicalRequest"/> with <paramref name="secret"/> at <paramref name="amzDate"/>
+    /// (<c>x-amz-date</c>) for <paramref name="region"/> and <paramref name="service"/>: the credential scope, the string
+    /// to sign and the signature (lowercase hex).
+    /// </summary>
+    public static (string Scope, string StringToSign, string Signature) Sign(string secret, string amzDate, string region, string service, string canonicalRequest)
+    {
+        var date = amzDate[..8];
+        var scope = Scope(date, region, service);
+        var stringToSign = StringToSign(amzDate, scope, canonicalRequest);
+        return (scope, stringToSign, Signature(SigningKey(secret, date, region, service), stringToSign));
+    }
+
     /// <summary>The key derived from the secret for one day, region and service.</summary>
     public static byte[] SigningKey(string secret, string date, string region, string service)
     {
