@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Configuration;
@@ -231,6 +232,30 @@ public sealed class ManagementAuthenticationCheckTests
         }
     }
 
+    [Fact]
+    public async Task Refusals_AreLoggedOncePerMinute_WithTypeAndAddress_NeverAKeyOrSignature()
+    {
+        var logger = new RecordingLogger();
+        var options = new ManagementAuthenticationOptions { Credentials = new() { [AccessKeyId] = Secret }, ApiKeys = [ApiKey] };
+        var check = new ManagementAuthenticationCheck(options, MaxBodyBytes, logger, _time);
+        var wrongKey = ApiKey + "-wrong";
+
+        await check.CheckAsync(Request("POST", Target, [("host", "127.0.0.1:8080"), ("x-api-key", wrongKey)], []));
+        var forged = Signed(secret: "not-the-secret");
+        await check.CheckAsync(forged);
+        _time.Advance(ManagementEndpoints.RefusalLogInterval);
+        await check.CheckAsync(Signed(secret: "not-the-secret"));
+
+        Assert.Equal(
+            [
+                "41 Management call from 127.0.0.1 refused: it did not authenticate (ForbiddenException; see Switchboard:Management:Authentication); 0 more refused since the previous warning",
+                "41 Management call from 127.0.0.1 refused: it did not authenticate (InvalidSignatureException; see Switchboard:Management:Authentication); 1 more refused since the previous warning",
+            ],
+            logger.Lines);
+        var signature = forged.Request.Headers.Authorization.ToString().Split("Signature=")[1];
+        Assert.DoesNotContain(logger.Lines, line => line.Contains(wrongKey, StringComparison.Ordinal) || line.Contains(Secret, StringComparison.Ordinal) || line.Contains(signature, StringComparison.Ordinal));
+    }
+
     private static void AssertRefusal(ManagementError? refusal, string errorType, string messagePart)
     {
         Assert.NotNull(refusal);
@@ -302,6 +327,19 @@ public sealed class ManagementAuthenticationCheckTests
         }
 
         return Request(message.Method.Method, uri.PathAndQuery, headers.Where(header => !header.Item1.Equals("content-length", StringComparison.OrdinalIgnoreCase)), body);
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add($"{eventId.Id} {formatter(state, exception)}");
     }
 
     private sealed class CapturingHandler(Action<HttpRequestMessage> capture) : HttpMessageHandler
