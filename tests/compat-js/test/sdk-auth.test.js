@@ -4,6 +4,7 @@
 // the other suites (sdk-v2, sdk-v3) show that any signature, or none, is served from loopback as before.
 import './helpers/quiet-sdks.js';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   ApiGatewayManagementApiServiceException,
@@ -185,6 +186,39 @@ describe('management API with SigV4 credentials configured', () => {
     assert.equal(wrong.headers.get('x-amzn-errortype'), 'ForbiddenException');
     await assertNothingDelivered(ws);
   });
+
+  test('a request with two x-amz-date lines, signed otherwise correctly, is refused (IncompleteSignatureException)', async () => {
+    const ws = await clients.open();
+    const path = `/${gateway.stage}/@connections/${encodeURIComponent(ws.id)}`;
+    // aws-sdk v2's own SigV4 signer, so that only the duplicated header is wrong.
+    const request = new AWS.HttpRequest(new AWS.Endpoint(`${gateway.baseUrl}${path}`), 'us-east-1');
+    request.method = 'POST';
+    request.path = path;
+    request.body = 'twice dated';
+    request.headers.Host = `127.0.0.1:${gateway.port}`;
+    request.headers['Content-Length'] = String(Buffer.byteLength(request.body));
+    new AWS.Signers.V4(request, 'execute-api').addAuthorization(new AWS.Credentials(ACCESS_KEY_ID, SECRET), new Date());
+    const head = Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`);
+    const answer = await rawExchange([`POST ${path} HTTP/1.1`, ...head, `X-Amz-Date: ${request.headers['X-Amz-Date']}`, 'Connection: close', '', request.body].join('\r\n'));
+    assert.match(answer, /^HTTP\/1\.1 403 /);
+    assert.match(answer, /\r\nx-amzn-ErrorType: IncompleteSignatureException\r\n/i);
+    assert.match(answer, /more than one X-Amz-Date header/);
+    await assertNothingDelivered(ws);
+  });
+
+  /** Sends `text` over a raw TCP connection to the gateway and resolves with everything it answers. */
+  function rawExchange(text) {
+    return new Promise((resolveAnswer, reject) => {
+      const socket = connect(gateway.port, '127.0.0.1', () => socket.end(text));
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => {
+        answer += chunk;
+      });
+      socket.on('end', () => resolveAnswer(answer));
+      socket.on('error', reject);
+    });
+  }
 
   /** Proves that nothing was delivered: a post by the API key arrives, and it is the first message. */
   async function assertNothingDelivered(ws) {
