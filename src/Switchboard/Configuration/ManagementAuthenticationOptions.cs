@@ -26,4 +26,8 @@ public sealed class ManagementAuthenticationOptions
 
     /// <summary>True when any credential or API key is configured, and so every management call must authenticate.</summary>
     internal bool IsEnabled => Credentials.Count > 0 || ApiKeys.Count > 0;
+
+    /// <summary>The access key ids, the number of API keys and the region: never a secret or a key, whoever prints this.</summary>
+    public override string ToString() =>
+        $"{Credentials.Count} credential(s) [{string.Join(", ", Credentials.Keys)}], {ApiKeys.Count} API key(s), region {Region}";
 }

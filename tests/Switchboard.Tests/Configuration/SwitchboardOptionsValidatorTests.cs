@@ -113,6 +113,13 @@ public sealed class SwitchboardOptionsValidatorTests
     }
 
     [Fact]
+    public void AuthenticationOptions_PrintNoSecretAndNoKey()
+    {
+        var options = new ManagementAuthenticationOptions { Credentials = new() { ["AKIAEXAMPLE"] = "secret-value" }, ApiKeys = ["api-key-value-0123"] };
+        Assert.Equal("1 credential(s) [AKIAEXAMPLE], 1 API key(s), region us-east-1", options.ToString());
+    }
+
+    [Fact]
     public void Authentication_WithGoodCredentialsAndKeys_IsValid() =>
         Assert.Empty(Validate(new SwitchboardOptions
         {
