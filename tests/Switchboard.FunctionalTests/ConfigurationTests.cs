@@ -109,6 +109,31 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task ConfigCheck_BadManagementAuthentication_NamesEachKey_NeverASecret()
+    {
+        var file = Write("auth.json", """
+            { "Switchboard": { "Management": { "Authentication": {
+                "Credentials": { "AKIA-BAD": "the-secret-value", "AKIAEMPTY": "" },
+                "ApiKeys": [ "too-short-key" ],
+                "Region": "Mars",
+                "Credential": "x"
+            } } } }
+            """);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.Equal(2, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Switchboard:Management:Authentication:Credential: unknown key (did you mean 'Credentials'?)", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Management:Authentication:Credentials:AKIA-BAD: an access key id has letters and digits only", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Management:Authentication:Credentials:AKIAEMPTY: the secret access key must not be empty", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Management:Authentication:ApiKeys:0: an API key must be at least 16", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Management:Authentication:Region: 'Mars' is not a region name", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("the-secret-value", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("too-short-key", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConfigCheck_UnknownKey_FailsNamingTheKey()
     {
         var file = Write("typo.json", """{ "Switchboard": { "Stagee": "dev" } }""");

@@ -145,23 +145,30 @@ internal static class CommandLine
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } value ? value : DefaultEndpoint,
         };
 
+        var apiKey = new Option<string?>("--api-key")
+        {
+            Description = $"An API key the gateway accepts (default: ${ManagementAuthentication.ApiKeyVariable}); without one, calls are signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN, AWS_REGION) when those are set",
+            HelpName = "key",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ManagementAuthentication.ApiKeyVariable),
+        };
+
         var sendId = new Argument<string>("connectionId") { Description = "The connection to send to" };
         var sendMessage = new Argument<string>("message") { Description = "The message text" };
-        var send = new Command("send", "Send a message to one connection (PostToConnection)") { sendId, sendMessage, endpoint };
+        var send = new Command("send", "Send a message to one connection (PostToConnection)") { sendId, sendMessage, endpoint, apiKey };
         send.SetAction((result, cancellationToken) =>
-            ManagementCommands.SendAsync(Client(result, endpoint), result.GetValue(sendId)!, result.GetValue(sendMessage)!, output, error, cancellationToken));
+            ManagementCommands.SendAsync(Client(result, endpoint, apiKey), result.GetValue(sendId)!, result.GetValue(sendMessage)!, output, error, cancellationToken));
         root.Subcommands.Add(send);
 
         var broadcastMessage = new Argument<string>("message") { Description = "The message text" };
-        var broadcast = new Command("broadcast", "Send a message to every open connection") { broadcastMessage, endpoint };
+        var broadcast = new Command("broadcast", "Send a message to every open connection") { broadcastMessage, endpoint, apiKey };
         broadcast.SetAction((result, cancellationToken) =>
-            ManagementCommands.BroadcastAsync(Client(result, endpoint), result.GetValue(broadcastMessage)!, output, error, cancellationToken));
+            ManagementCommands.BroadcastAsync(Client(result, endpoint, apiKey), result.GetValue(broadcastMessage)!, output, error, cancellationToken));
         root.Subcommands.Add(broadcast);
 
         var json = new Option<bool>("--json") { Description = "Print the connections as JSON lines" };
-        var connections = new Command("connections", "List open connections (id, connected at, last active, source ip)") { json, endpoint };
+        var connections = new Command("connections", "List open connections (id, connected at, last active, source ip)") { json, endpoint, apiKey };
         connections.SetAction((result, cancellationToken) =>
-            ManagementCommands.ListAsync(Client(result, endpoint), result.GetValue(json), output, error, cancellationToken));
+            ManagementCommands.ListAsync(Client(result, endpoint, apiKey), result.GetValue(json), output, error, cancellationToken));
         root.Subcommands.Add(connections);
 
         var file = new Argument<FileInfo>("file") { Description = "The API definition file to check" };
@@ -171,5 +178,6 @@ internal static class CommandLine
         return root;
     }
 
-    private static ManagementClient Client(ParseResult result, Option<string> endpoint) => new(result.GetValue(endpoint)!);
+    private static ManagementClient Client(ParseResult result, Option<string> endpoint, Option<string?> apiKey) =>
+        new(result.GetValue(endpoint)!, ManagementAuthentication.From(result.GetValue(apiKey), Environment.GetEnvironmentVariable));
 }

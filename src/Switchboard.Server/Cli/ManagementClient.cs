@@ -7,10 +7,10 @@ using Switchboard.Management;
 
 namespace Switchboard.Server.Cli;
 
-/// <summary>A small HTTP client for the management API, as the CLI uses it.</summary>
-internal sealed class ManagementClient(string endpoint) : IDisposable
+/// <summary>A small HTTP client for the management API, as the CLI uses it; every call carries <paramref name="authentication"/> when there is one.</summary>
+internal sealed class ManagementClient(string endpoint, ManagementAuthentication? authentication = null) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = new(new AuthenticatingHandler(authentication)) { Timeout = TimeSpan.FromSeconds(30) };
     private readonly string _base = endpoint.TrimEnd('/');
 
     public string Endpoint => _base;
@@ -59,6 +59,20 @@ internal sealed class ManagementClient(string endpoint) : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>Signs (or adds the API key to) each request just before it is sent, so the signing time is the sending time.</summary>
+    private sealed class AuthenticatingHandler(ManagementAuthentication? authentication) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (authentication is not null)
+            {
+                await authentication.ApplyAsync(request, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private static ByteArrayContent Text(string message)
     {

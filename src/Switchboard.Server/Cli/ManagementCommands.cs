@@ -100,6 +100,9 @@ internal static class ManagementCommands
         }
     }
 
+    /// <summary>A refusal's first line: a signature mismatch goes on with the canonical request, which is not for a one-line error.</summary>
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
     private static async Task<string> DescribeAsync(HttpResponseMessage response, string? connectionId, CancellationToken cancellationToken)
     {
         var type = response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.First() : "";
@@ -121,7 +124,8 @@ internal static class ManagementCommands
         return response.StatusCode switch
         {
             HttpStatusCode.Gone => $"Connection {connectionId} is gone (410 {type}): it is closed or never existed.",
-            HttpStatusCode.Forbidden => $"Forbidden (403 {type}): check the stage in the endpoint, and that this host may call the management API.",
+            HttpStatusCode.Forbidden when body.Length == 0 => $"Forbidden (403 {type}): check the stage in the endpoint, and that this host may call the management API.",
+            HttpStatusCode.Forbidden => $"Not authenticated (403 {type}): {FirstLine(detail)} Give the gateway's API key (--api-key or ${ManagementAuthentication.ApiKeyVariable}) or credentials it knows (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION).",
             _ => $"The gateway refused the request: {status} {type} {detail}".TrimEnd(),
         };
     }

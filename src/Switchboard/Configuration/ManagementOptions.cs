@@ -15,4 +15,7 @@ public sealed class ManagementOptions
     /// ForbiddenException; callers that are not browsers (SDKs, curl) send no origin and are not affected. Empty by default.
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>Credentials and API keys every management call must present; none by default.</summary>
+    public ManagementAuthenticationOptions Authentication { get; set; } = new();
 }

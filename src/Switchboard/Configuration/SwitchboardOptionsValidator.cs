@@ -66,6 +66,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
 
         NetworkOptionsValidation.Validate(options, Error);
+        ManagementAuthenticationValidation.Validate(options.Management.Authentication, Error);
         return errors;
     }
 

@@ -74,6 +74,12 @@ internal static partial class Log
     [LoggerMessage(40, LogLevel.Warning, "Could not write the activity of {Count} connection(s) to the registry; the next sweep writes it again")]
     public static partial void ActivityWriteFailed(ILogger logger, int count, Exception exception);
 
+    [LoggerMessage(41, LogLevel.Warning, "Management call from {RemoteAddress} refused: it did not authenticate ({ErrorType}; see Switchboard:Management:Authentication); {Suppressed} more refused since the previous warning")]
+    public static partial void ManagementAuthenticationRefused(ILogger logger, string errorType, string remoteAddress, long suppressed);
+
+    [LoggerMessage(42, LogLevel.Information, "Management API authentication: {CredentialCount} SigV4 credential(s) (region {Region}, service execute-api) and {ApiKeyCount} API key(s); every management call must present one")]
+    public static partial void ManagementAuthenticationEnabled(ILogger logger, int credentialCount, string region, int apiKeyCount);
+
     [LoggerMessage(60, LogLevel.Warning, "WebSocket handshake from a page of origin {Origin} refused with 403 (list it in Switchboard:Security:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
     public static partial void HandshakeOriginRefused(ILogger logger, string origin, long suppressed);
 

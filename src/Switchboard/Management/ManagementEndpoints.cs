@@ -14,6 +14,7 @@ using Switchboard.Backplane;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Diagnostics;
+using Switchboard.Management.Authentication;
 using Switchboard.Registry;
 using Switchboard.Security;
 
@@ -36,11 +37,13 @@ internal sealed class ManagementEndpoints
 
     private readonly ConnectionManager _manager;
     private readonly ILogger _logger;
+    private readonly ManagementCors _cors;
 
-    private ManagementEndpoints(ConnectionManager manager, ILogger logger)
+    private ManagementEndpoints(ConnectionManager manager, ILogger logger, ManagementCors cors)
     {
         _manager = manager;
         _logger = logger;
+        _cors = cors;
     }
 
     /// <summary>
@@ -53,7 +56,8 @@ internal sealed class ManagementEndpoints
     {
         var services = endpoints.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>();
-        var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger);
+        var allowedOrigins = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management.AllowedOrigins;
+        var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger, new ManagementCors(allowedOrigins));
         var group = endpoints.MapGroup("/" + stage);
         group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.PostToConnectionAsync);
         group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.GetConnectionAsync);
@@ -65,14 +69,24 @@ internal sealed class ManagementEndpoints
         // Last, so that it sees the checks the application attaches after MapSwitchboard and wraps its filters too.
         ((IEndpointConventionBuilder)group).Finally(api.RunChecksFirst);
 
+        if (allowedOrigins.Count > 0)
+        {
+            // Outside the group: a preflight carries no credentials, so the access checks would refuse it; it changes nothing.
+            api.MapPreflight(endpoints, stage, $"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", ["GET", "POST", "DELETE"]);
+            api.MapPreflight(endpoints, stage, $"/{ConnectionsSegment}", ["GET"]);
+            api.MapPreflight(endpoints, stage, "/@broadcast", ["POST"]);
+            api.MapPreflight(endpoints, stage, "/@stats", ["GET"]);
+        }
+
         // Any other stage answers like API Gateway does for a wrong stage or path.
         endpoints.MapMethods($"/{{otherStage}}/{ConnectionsSegment}/{{**rest}}", ["GET", "POST", "DELETE"], Forbidden);
         return group;
     }
 
     /// <summary>
-    /// The gateway's own checks, in the order they run: the Host, the caller's address, the page's origin, the rate
-    /// limit (last, so that refused callers do not use up the calls of those allowed).
+    /// The gateway's own checks, in the order they run: the Host, the caller's address, the page's origin, the caller's
+    /// signature or key when credentials or API keys are configured, and the rate limit (last, so that refused or
+    /// unauthenticated callers do not use up the calls of those allowed).
     /// </summary>
     private static IEnumerable<IManagementAccessCheck> DefaultChecks(IServiceProvider services, ILogger logger)
     {
@@ -86,8 +100,18 @@ internal sealed class ManagementEndpoints
         }
 
         yield return new CrossSiteCheck(options.AllowedOrigins, proxies, logger, time);
+        if (options.Authentication.IsEnabled)
+        {
+            var authentication = options.Authentication;
+            Log.ManagementAuthenticationEnabled(logger, authentication.Credentials.Count, authentication.Region, authentication.ApiKeys.Count);
+            yield return new ManagementAuthenticationCheck(authentication, services.GetRequiredService<ConnectionManager>().MaxPostBytes, logger, time);
+        }
+
         yield return new ManagementRateLimitCheck(services.GetRequiredService<RateLimiting.GatewayRateLimits>(), services.GetRequiredService<SwitchboardMetrics>(), logger, time);
     }
+
+    private void MapPreflight(IEndpointRouteBuilder endpoints, string stage, string path, string[] methods) =>
+        endpoints.MapMethods("/" + stage + path, [HttpMethods.Options], context => _cors.PreflightAsync(context, methods));
 
     /// <summary>
     /// Makes an endpoint go through what every management call goes through: its own request id, the access checks
@@ -103,6 +127,8 @@ internal sealed class ManagementEndpoints
     private async Task RunAsync(HttpContext context, IManagementAccessCheck[] checks, RequestDelegate next)
     {
         context.Response.Headers[RequestIdHeader] = ConnectionId.New();
+        // Before the checks, so that a listed origin's scripts can read a refusal too.
+        _cors.AddResponseHeaders(context);
         foreach (var check in checks)
         {
             if (await check.CheckAsync(context).ConfigureAwait(false) is { } refusal)

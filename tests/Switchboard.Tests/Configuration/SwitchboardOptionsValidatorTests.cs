@@ -88,4 +88,49 @@ public sealed class SwitchboardOptionsValidatorTests
             Assert.Contains(errors, e => e.StartsWith("Switchboard:Management:AllowedOrigins:0:", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public void Authentication_ErrorsNameTheirKeys_AndNeverShowASecretOrAnApiKey()
+    {
+        var authentication = new ManagementAuthenticationOptions
+        {
+            Credentials = new() { ["AKIA/BAD"] = "secret-one", ["AKIAEMPTY"] = " " },
+            ApiKeys = ["short-key-1", "a good key with spaces"],
+            Region = "US_EAST",
+        };
+        var errors = Validate(new SwitchboardOptions { Management = new ManagementOptions { Authentication = authentication } });
+
+        Assert.Equal(
+            [
+                "Switchboard:Management:Authentication:Credentials:AKIA/BAD: an access key id has letters and digits only (it is the first part of the signature's Credential=…/…)",
+                "Switchboard:Management:Authentication:Credentials:AKIAEMPTY: the secret access key must not be empty",
+                "Switchboard:Management:Authentication:ApiKeys:0: an API key must be at least 16 printable ASCII characters without spaces (the key itself is not shown)",
+                "Switchboard:Management:Authentication:ApiKeys:1: an API key must be at least 16 printable ASCII characters without spaces (the key itself is not shown)",
+                "Switchboard:Management:Authentication:Region: 'US_EAST' is not a region name (lowercase letters, digits and '-', as us-east-1)",
+            ],
+            errors);
+        Assert.DoesNotContain(errors, e => e.Contains("secret-one", StringComparison.Ordinal) || e.Contains("short-key-1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AuthenticationOptions_PrintNoSecretAndNoKey()
+    {
+        var options = new ManagementAuthenticationOptions { Credentials = new() { ["AKIAEXAMPLE"] = "secret-value" }, ApiKeys = ["api-key-value-0123"] };
+        Assert.Equal("1 credential(s) [AKIAEXAMPLE], 1 API key(s), region us-east-1", options.ToString());
+    }
+
+    [Fact]
+    public void Authentication_WithGoodCredentialsAndKeys_IsValid() =>
+        Assert.Empty(Validate(new SwitchboardOptions
+        {
+            Management = new ManagementOptions
+            {
+                Authentication = new ManagementAuthenticationOptions
+                {
+                    Credentials = new() { ["AKIAIOSFODNN7EXAMPLE"] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+                    ApiKeys = ["0123456789abcdef"],
+                    Region = "eu-west-1",
+                },
+            },
+        }));
 }

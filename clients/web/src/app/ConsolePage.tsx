@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ManagementClient, type ConnectionInfo, type Stats } from '../client';
 import { errorText, formatAgo, formatDateTime, formatTime } from './format';
+import { keyRequestFor, loadOperatorKey, storeOperatorKey, tabStorage, type KeyRequest } from './operatorKey';
 
 const REFRESH_MS = 2000;
 
@@ -15,8 +16,69 @@ function NoticeLine({ notice, testId }: { notice: Notice; testId: string }) {
   );
 }
 
+/**
+ * Asks for the operator's API key when the management API answers 401/403, and says so clearly when the gateway
+ * refuses the key that was sent.
+ */
+function ApiKeyCard({ request, onSubmit }: { request: KeyRequest; onSubmit: (key: string) => void }) {
+  const [key, setKey] = useState('');
+  return (
+    <section className="card card-wide" aria-labelledby="apikey-title" data-testid="api-key-card">
+      <div className="card-head">
+        <h2 id="apikey-title">Operator API key</h2>
+      </div>
+      <p className={`notice ${request.kind === 'refused' ? 'notice-error' : ''}`} role="alert" data-testid="api-key-prompt">
+        {request.kind === 'refused'
+          ? request.text
+          : 'This gateway requires an API key for its management API. Enter an operator key: it is kept for this tab only.'}
+      </p>
+      <form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (key.trim()) onSubmit(key.trim());
+        }}
+      >
+        <label className="field">
+          <span>API key</span>
+          <input type="password" data-testid="api-key-input" value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" />
+        </label>
+        <button type="submit" className="btn btn-primary" data-testid="api-key-submit">
+          Use key
+        </button>
+      </form>
+    </section>
+  );
+}
+
 export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConnectionId: string | null }) {
-  const api = useMemo(() => new ManagementClient({ stage }), [stage]);
+  const storage = useMemo(tabStorage, []);
+  const [apiKey, setApiKey] = useState(() => loadOperatorKey(storage));
+  const [keyRequest, setKeyRequest] = useState<KeyRequest | null>(null);
+  const keyRequestRef = useRef<KeyRequest | null>(null);
+  keyRequestRef.current = keyRequest;
+  const api = useMemo(() => new ManagementClient({ stage, apiKey }), [stage, apiKey]);
+
+  /** True when `error` means the console needs (another) key; the card then asks for it and refreshes pause. */
+  const askForKeyIf = useCallback(
+    (error: unknown) => {
+      const request = keyRequestFor(error, apiKey);
+      if (!request) return false;
+      // A refused key is forgotten, so that reloading the console asks again rather than sending it again.
+      if (request.kind === 'refused') storeOperatorKey(storage, null);
+      keyRequestRef.current = request;
+      setKeyRequest(request);
+      return true;
+    },
+    [apiKey, storage],
+  );
+
+  const acceptKey = (key: string) => {
+    storeOperatorKey(storage, key);
+    keyRequestRef.current = null;
+    setKeyRequest(null);
+    setApiKey(key);
+  };
   const [connections, setConnections] = useState<ConnectionInfo[] | null>(null);
   const [stats, setStats] = useState<Stats | null>(null);
   const [refreshError, setRefreshError] = useState<string | null>(null);
@@ -37,10 +99,11 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
   const sendMessageRef = useRef<HTMLInputElement>(null);
 
   const refresh = useCallback(async () => {
-    if (inFlight.current) return;
+    if (inFlight.current || keyRequestRef.current) return;
     inFlight.current = true;
     try {
       const [list, st] = await Promise.allSettled([api.list(), api.stats()]);
+      if ((list.status === 'rejected' && askForKeyIf(list.reason)) || (st.status === 'rejected' && askForKeyIf(st.reason))) return;
       const errors: string[] = [];
       if (list.status === 'fulfilled') {
         setConnections(
@@ -54,7 +117,7 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
     } finally {
       inFlight.current = false;
     }
-  }, [api]);
+  }, [api, askForKeyIf]);
 
   useEffect(() => {
     void refresh();
@@ -69,6 +132,7 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
       setRowNotice({ kind: 'ok', text: `Disconnected ${id}` });
       setConnections((list) => list?.filter((c) => c.connectionId !== id) ?? list);
     } catch (error) {
+      askForKeyIf(error);
       setRowNotice({ kind: 'error', text: `Disconnect ${id} failed: ${errorText(error)}` });
     } finally {
       setPending((p) => {
@@ -92,6 +156,7 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
       await api.post(id, sendMessage);
       setSendNotice({ kind: 'ok', text: `Sent to ${id}` });
     } catch (error) {
+      askForKeyIf(error);
       setSendNotice({ kind: 'error', text: `Send to ${id} failed: ${errorText(error)}` });
     } finally {
       setSending(false);
@@ -106,6 +171,7 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
       const { recipients } = await api.broadcast(broadcastMessage);
       setBroadcastNotice({ kind: 'ok', text: `Broadcast delivered to ${recipients} ${recipients === 1 ? 'recipient' : 'recipients'}` });
     } catch (error) {
+      askForKeyIf(error);
       setBroadcastNotice({ kind: 'error', text: `Broadcast failed: ${errorText(error)}` });
     } finally {
       setBroadcasting(false);
@@ -117,6 +183,7 @@ export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConn
 
   return (
     <div className="grid">
+      {keyRequest && <ApiKeyCard request={keyRequest} onSubmit={acceptKey} />}
       <section className="card card-wide" aria-label="Counters">
         <div className="counters">
           <div className="counter">

@@ -71,6 +71,33 @@ describe('ManagementClient', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('sends an API key as a bearer token on every call, and nothing without one', async () => {
+    const { fetch, calls } = fakeFetch(json({ items: [], nextToken: null }), new Response(null, { status: 200 }), json({ recipients: 0 }));
+    const api = new ManagementClient({ fetch, apiKey: 'operator-key-0123456789' });
+    await api.list();
+    await api.post('a=', 'hi');
+    await api.broadcast('all');
+    expect(calls.map((c) => c.init?.headers?.authorization)).toEqual(Array(3).fill('Bearer operator-key-0123456789'));
+
+    const plain = fakeFetch(new Response(null, { status: 204 }));
+    await new ManagementClient({ fetch: plain.fetch }).delete('a=');
+    expect(plain.calls[0]!.init?.headers).not.toHaveProperty('authorization');
+  });
+
+  it('marks 401 and 403 as access refusals, other errors not', async () => {
+    const { fetch } = fakeFetch(
+      apiError(403, 'MissingAuthenticationTokenException', { message: 'Missing Authentication Token' }),
+      apiError(410, 'GoneException'),
+    );
+    const api = new ManagementClient({ fetch });
+    const missing = await api.stats().catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ManagementError);
+    expect((missing as ManagementError).isAccessRefused).toBe(true);
+    expect((missing as ManagementError).serverMessage).toBe('Missing Authentication Token');
+    const gone = await api.post('a=', 'x').catch((e: unknown) => e);
+    expect((gone as ManagementError).isAccessRefused).toBe(false);
+  });
+
   it('uses the stage and base URL', async () => {
     const { fetch, calls } = fakeFetch(json({ connections: 1, messagesIn: 2, messagesOut: 3 }));
     const api = new ManagementClient({ fetch, stage: 'dev stage', baseUrl: 'http://127.0.0.1:8080/' });

@@ -56,6 +56,11 @@ export interface ManagementClientOptions {
   baseUrl?: string;
   /** Fetch implementation; defaults to the global `fetch`. */
   fetch?: FetchLike;
+  /**
+   * An API key the gateway accepts (`Switchboard:Management:Authentication:ApiKeys`), sent with every call as
+   * `Authorization: Bearer <key>`; none by default (a gateway without configured keys needs none).
+   */
+  apiKey?: string | null;
 }
 
 const FRIENDLY: Record<number, string> = {
@@ -85,6 +90,14 @@ export class ManagementError extends Error {
     super(ManagementError.describe(status, errorType, serverMessage));
   }
 
+  /**
+   * True for 401 and 403: the gateway wants an API key or refused the one sent (`MissingAuthenticationTokenException`,
+   * `ForbiddenException`, …), or does not serve this caller at all.
+   */
+  get isAccessRefused(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+
   /** True for 410 / GoneException: the connection is not open (any more). */
   get isGone(): boolean {
     return this.status === 410 || this.errorType === 'GoneException';
@@ -102,9 +115,11 @@ export class ManagementClient {
   readonly stage: string;
   private readonly prefix: string;
   private readonly fetchImpl: FetchLike;
+  private readonly apiKey: string | null;
 
   constructor(options: ManagementClientOptions = {}) {
     this.stage = options.stage || 'production';
+    this.apiKey = options.apiKey || null;
     const base = (options.baseUrl ?? '').replace(/\/+$/, '');
     this.prefix = `${base}/${encodeURIComponent(this.stage)}`;
     // Resolve the global lazily and call it unbound-safe (browsers reject fetch with a foreign `this`).
@@ -177,6 +192,7 @@ export class ManagementClient {
   private async request(method: string, url: string, body?: string): Promise<string> {
     const operation = `${method} ${url}`;
     const init: RequestInitLike = { method, cache: 'no-store', headers: { accept: 'application/json' } };
+    if (this.apiKey) init.headers = { ...init.headers, authorization: `Bearer ${this.apiKey}` };
     if (body !== undefined) {
       init.body = body;
       init.headers = { ...init.headers, 'content-type': 'text/plain; charset=utf-8' };

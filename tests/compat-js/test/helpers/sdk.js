@@ -1,27 +1,40 @@
 // The management API clients of the AWS SDKs for JavaScript, set up as the tests use them: region us-east-1,
-// example credentials (the gateway does not check them) and no retries, so that an error reaches the test as is.
+// example credentials (a gateway without configured credentials does not check them) and no retries, so that an
+// error reaches the test as is. `options` replace any of those settings (credentials, region, clock offset).
 import assert from 'node:assert/strict';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import AWS from 'aws-sdk';
 
+/** The error a call fails with (the test fails when it succeeds). */
+export async function failure(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail('the call succeeded, but an error was expected');
+}
+
 /** An aws-sdk v2 AWS.ApiGatewayManagementApi for `endpoint`. */
-export function v2ManagementApi(endpoint) {
+export function v2ManagementApi(endpoint, options = {}) {
   return new AWS.ApiGatewayManagementApi({
     apiVersion: '2018-11-29',
     endpoint,
     region: 'us-east-1',
     credentials: new AWS.Credentials('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'),
     maxRetries: 0,
+    ...options,
   });
 }
 
 /** A v3 ApiGatewayManagementApiClient for `endpoint` (destroy() it in `after`). */
-export function v3ManagementClient(endpoint) {
+export function v3ManagementClient(endpoint, options = {}) {
   return new ApiGatewayManagementApiClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
     maxAttempts: 1,
+    ...options,
   });
 }
 
