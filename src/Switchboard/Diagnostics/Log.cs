@@ -67,4 +67,16 @@ internal static partial class Log
 
     [LoggerMessage(40, LogLevel.Warning, "Could not write the activity of {Count} connection(s) to the registry; the next sweep writes it again")]
     public static partial void ActivityWriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(50, LogLevel.Debug, "$connect authorizer refused connection {ConnectionId} with HTTP {StatusCode}: {Reason}")]
+    public static partial void AuthorizerRefused(ILogger logger, string connectionId, int statusCode, string reason);
+
+    [LoggerMessage(51, LogLevel.Warning, "$connect authorizer failed for connection {ConnectionId}, handshake refused with HTTP {StatusCode}: {Reason}")]
+    public static partial void AuthorizerFailed(ILogger logger, string connectionId, int statusCode, string reason);
+
+    [LoggerMessage(52, LogLevel.Error, "JWT authorizer: cannot fetch the key set from {JwksUri} ({Reason}); handshakes whose token needs a key not already fetched are refused with HTTP 500 until it answers; {Suppressed} more failed fetches since the previous error")]
+    public static partial void JwksUnavailable(ILogger logger, Uri jwksUri, string reason, long suppressed);
+
+    [LoggerMessage(53, LogLevel.Information, "JWT authorizer: fetched {KeyCount} signing key(s) from {JwksUri}")]
+    public static partial void JwksFetched(ILogger logger, Uri jwksUri, int keyCount);
 }

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
+
+namespace Switchboard.Authorization;
+
+/// <summary>
+/// The <c>$connect</c> route's authorizer with its identity sources: a handshake missing any of them is refused with
+/// 401 before the authorizer is called (API Gateway's rule); otherwise the authorizer decides. Every refusal is logged
+/// with its reason, never with the caller's token.
+/// </summary>
+internal sealed class ConnectAuthorization(
+    IReadOnlyList<IdentitySource> identitySources,
+    IReadOnlyDictionary<string, string> stageVariables,
+    IConnectAuthorizer authorizer,
+    ILogger<ConnectAuthorization> logger)
+{
+    public async ValueTask<AuthorizerDecision> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var decision = MissingIdentity(request) is { } missing
+            ? AuthorizerDecision.Unauthorized($"identity source {missing} is missing or empty")
+            : await authorizer.AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
+        switch (decision.RefusalStatus)
+        {
+            case null:
+                break;
+            case >= 500:
+                Log.AuthorizerFailed(logger, request.ConnectionId, decision.RefusalStatus.Value, decision.Detail);
+                break;
+            default:
+                Log.AuthorizerRefused(logger, request.ConnectionId, decision.RefusalStatus.Value, decision.Detail);
+                break;
+        }
+
+        return decision;
+    }
+
+    private IdentitySource? MissingIdentity(AuthorizationRequest request) =>
+        identitySources.FirstOrDefault(source => string.IsNullOrEmpty(source.Resolve(request, stageVariables)));
+}
