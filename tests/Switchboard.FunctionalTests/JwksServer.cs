@@ -1,15 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
 
@@ -38,15 +33,13 @@ internal sealed class JwksServer : IAsyncDisposable
 
     public static async Task<JwksServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new JwksServer(app);
-        app.MapGet("/.well-known/jwks.json", server.ServeAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        server.JwksUri = new Uri(new Uri(address), "/.well-known/jwks.json");
+        JwksServer? server = null;
+        var (_, baseUri) = await LoopbackWebApplication.StartAsync(app =>
+        {
+            server = new JwksServer(app);
+            app.MapGet("/.well-known/jwks.json", server.ServeAsync);
+        });
+        server!.JwksUri = new Uri(baseUri, "/.well-known/jwks.json");
         return server;
     }
 
