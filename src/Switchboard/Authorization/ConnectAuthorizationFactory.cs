@@ -36,6 +36,21 @@ internal static class ConnectAuthorizationFactory
         return new ConnectAuthorization(identitySources, options.StageVariables, implementation, loggers.CreateLogger<ConnectAuthorization>());
     }
 
+    /// <summary>
+    /// The JWKS client: no redirects (the key set's URL was checked to be https or loopback; a redirect could lead
+    /// elsewhere), no cookies, and no HTTP client logging (fetches are logged once, by <see cref="JwksSigningKeys"/>).
+    /// </summary>
+    public static void AddJwksHttpClient(IServiceCollection services) =>
+        services.AddHttpClient(JwksHttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .RemoveAllLoggers();
+
     public static bool IsJwt(AuthorizerOptions authorizer) =>
         string.Equals(authorizer.Type.Trim(), AuthorizerOptions.JwtType, StringComparison.OrdinalIgnoreCase);
 
