@@ -167,6 +167,7 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
         var lines = TestLoggerProvider.Lines.Where(line => line.Contains(_issuer.JwksUri.ToString(), StringComparison.Ordinal) && line.Contains("cannot fetch the key set", StringComparison.Ordinal)).ToList();
         Assert.Single(lines);
         Assert.Contains("HTTP 503", lines[0], StringComparison.Ordinal);
+        Assert.Single(TestLoggerProvider.Lines, line => line.Contains("[51]", StringComparison.Ordinal) && line.Contains("signing keys are unavailable", StringComparison.Ordinal));
         Assert.False(harness.Recorder.TryTake("$connect", out _));
     }
 

@@ -5,15 +5,19 @@ namespace Switchboard.Authorization;
 
 /// <summary>
 /// The <c>$connect</c> route's authorizer with its identity sources: a handshake missing any of them is refused with
-/// 401 before the authorizer is called (API Gateway's rule); otherwise the authorizer decides. Every refusal is logged
-/// with its reason, never with the caller's token.
+/// 401 before the authorizer is called (API Gateway's rule); otherwise the authorizer decides. Refusals are logged at
+/// Debug with their reason, failures (500) as a warning at most once a minute, since any client can cause them at will;
+/// never with the caller's token.
 /// </summary>
 internal sealed class ConnectAuthorization(
     IReadOnlyList<IdentitySource> identitySources,
     IReadOnlyDictionary<string, string> stageVariables,
     IConnectAuthorizer authorizer,
+    TimeProvider time,
     ILogger<ConnectAuthorization> logger)
 {
+    private readonly LogThrottle _failureLog = new(time, TimeSpan.FromMinutes(1));
+
     public async ValueTask<AuthorizerDecision> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -25,7 +29,11 @@ internal sealed class ConnectAuthorization(
             case null:
                 break;
             case >= 500:
-                Log.AuthorizerFailed(logger, request.ConnectionId, decision.RefusalStatus.Value, decision.Detail);
+                if (_failureLog.TryEnter(out var suppressed))
+                {
+                    Log.AuthorizerFailed(logger, request.ConnectionId, decision.RefusalStatus.Value, decision.Detail, suppressed);
+                }
+
                 break;
             default:
                 Log.AuthorizerRefused(logger, request.ConnectionId, decision.RefusalStatus.Value, decision.Detail);

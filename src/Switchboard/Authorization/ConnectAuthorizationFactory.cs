@@ -33,7 +33,7 @@ internal static class ConnectAuthorizationFactory
                 MethodArn(authorizer, options),
                 services.GetRequiredService<RouteInvoker>(),
                 services.GetRequiredService<RouteEventFactory>());
-        return new ConnectAuthorization(identitySources, options.StageVariables, implementation, loggers.CreateLogger<ConnectAuthorization>());
+        return new ConnectAuthorization(identitySources, options.StageVariables, implementation, time, loggers.CreateLogger<ConnectAuthorization>());
     }
 
     /// <summary>

@@ -71,8 +71,8 @@ internal static partial class Log
     [LoggerMessage(50, LogLevel.Debug, "$connect authorizer refused connection {ConnectionId} with HTTP {StatusCode}: {Reason}")]
     public static partial void AuthorizerRefused(ILogger logger, string connectionId, int statusCode, string reason);
 
-    [LoggerMessage(51, LogLevel.Warning, "$connect authorizer failed for connection {ConnectionId}, handshake refused with HTTP {StatusCode}: {Reason}")]
-    public static partial void AuthorizerFailed(ILogger logger, string connectionId, int statusCode, string reason);
+    [LoggerMessage(51, LogLevel.Warning, "$connect authorizer failed for connection {ConnectionId}, handshake refused with HTTP {StatusCode}: {Reason}; {Suppressed} more failed since the previous warning")]
+    public static partial void AuthorizerFailed(ILogger logger, string connectionId, int statusCode, string reason, long suppressed);
 
     [LoggerMessage(52, LogLevel.Error, "JWT authorizer: cannot fetch the key set from {JwksUri} ({Reason}); handshakes whose token needs a key not already fetched are refused with HTTP 500 until it answers; {Suppressed} more failed fetches since the previous error")]
     public static partial void JwksUnavailable(ILogger logger, Uri jwksUri, string reason, long suppressed);
