@@ -5,6 +5,7 @@ using Peers.SignalR;
 // The hub is at /production (clients skip negotiation and open the WebSocket directly, JSON protocol); the HTTP
 // endpoints have Switchboard's paths so the load harness drives every server the same way.
 var builder = WebApplication.CreateSlimBuilder(args);
+builder.WebHost.UseKestrelHttpsConfiguration(); // https endpoints from configuration (the harness's --tls)
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 builder.Services.AddSignalR(options => options.EnableDetailedErrors = false);

@@ -8,7 +8,7 @@ namespace Switchboard.LoadTest;
 /// The load clients of one server: connected from several loopback source addresses with a bounded number of
 /// handshakes in flight, each with its own receive loop. Routes what they receive to the current <see cref="Phase"/>.
 /// </summary>
-internal sealed class Fleet(IPEndPoint server, string path, WireProtocol protocol, IReadOnlyList<IPAddress> sources)
+internal sealed class Fleet(IPEndPoint server, string path, WireProtocol protocol, IReadOnlyList<IPAddress> sources, HarnessTls? tls)
 {
     private readonly byte[] _upgrade = WsClient.UpgradeRequest(server, path);
     private readonly List<WsClient> _clients = [];
@@ -60,7 +60,7 @@ internal sealed class Fleet(IPEndPoint server, string path, WireProtocol protoco
                 try
                 {
                     var baseIndex = _clients.Count;
-                    slots[index] = await WsClient.ConnectAsync(this, baseIndex + index, sources[index % sources.Count], server, _upgrade, protocol, 0, cancellation.Token);
+                    slots[index] = await WsClient.ConnectAsync(this, baseIndex + index, sources[index % sources.Count], server, _upgrade, protocol, 0, tls, cancellation.Token);
                     latency.Record(Stopwatch.GetTimestamp() - started);
                 }
                 catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException or OperationCanceledException)

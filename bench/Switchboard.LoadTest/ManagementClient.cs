@@ -8,7 +8,7 @@ internal sealed class ManagementClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ManagementClient(int port, int maxConnections)
+    public ManagementClient(int port, int maxConnections, HarnessTls? tls)
     {
         var handler = new SocketsHttpHandler
         {
@@ -18,7 +18,12 @@ internal sealed class ManagementClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             AutomaticDecompression = DecompressionMethods.None,
         };
-        _http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}/production/"), Timeout = TimeSpan.FromSeconds(60) };
+        if (tls is not null)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = tls.Validate;
+        }
+
+        _http = new HttpClient(handler) { BaseAddress = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{port}/production/"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public async Task<int?> TryGetConnectionCountAsync()

@@ -39,8 +39,9 @@ if (tooMany.Count > 0)
 var report = new Report(settings, args);
 Console.WriteLine($"Switchboard load harness{(settings.Label is null ? "" : $" ({settings.Label})")}");
 Console.WriteLine(string.Join(", ", Report.Machine().Select(pair => $"{pair.Key}: {pair.Value}")));
-Console.WriteLine($"servers: {string.Join(", ", settings.Servers.Select(server => server.Name))}; N: {string.Join(", ", settings.Connections)}");
-var runner = new Runner(settings);
+Console.WriteLine($"servers: {string.Join(", ", settings.Servers.Select(server => server.Name))}; N: {string.Join(", ", settings.Connections)}{(settings.Tls ? "; over TLS (wss, https)" : "")}");
+using var tls = settings.Tls ? new HarnessTls() : null;
+var runner = new Runner(settings, tls);
 var total = Stopwatch.StartNew();
 foreach (var n in settings.Connections)
 {

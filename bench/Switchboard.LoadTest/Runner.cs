@@ -7,7 +7,7 @@ namespace Switchboard.LoadTest;
 /// Runs every scenario against one freshly started server process at one connection count: connect, idle memory
 /// (held), broadcast (paced and back to back), unicast, echo round trip, slow client.
 /// </summary>
-internal sealed class Runner(Settings settings)
+internal sealed class Runner(Settings settings, HarnessTls? tls)
 {
     private int _phaseIds;
 
@@ -16,8 +16,8 @@ internal sealed class Runner(Settings settings)
         var run = new ServerRun(kind, n);
         void Progress(string text) => Console.WriteLine($"  [{kind.Name} N={n:N0}] {text}");
 
-        await using var server = ServerProcess.Start(kind, settings.RepositoryRoot, settings.SampleAllocations, settings.PerfMap);
-        using var management = new ManagementClient(server.Port, Math.Max(settings.UnicastConcurrency, 4));
+        await using var server = ServerProcess.Start(kind, settings.RepositoryRoot, tls, settings.SampleAllocations, settings.PerfMap);
+        using var management = new ManagementClient(server.Port, Math.Max(settings.UnicastConcurrency, 4), tls);
         await server.WaitReadyAsync(management, TimeSpan.FromSeconds(60));
         Progress($"started: pid {server.Pid}, port {server.Port}");
 
@@ -39,7 +39,7 @@ internal sealed class Runner(Settings settings)
 
         await AllocationsAsync("warm-up");
 
-        var fleet = new Fleet(server.EndPoint, "/production", kind.Protocol, settings.Sources);
+        var fleet = new Fleet(server.EndPoint, "/production", kind.Protocol, settings.Sources, tls);
         try
         {
             var connected = await ConnectAsync(run, server, fleet, n, Progress);
@@ -110,7 +110,7 @@ internal sealed class Runner(Settings settings)
     /// <summary>Runs each path once at small scale so the JIT and pools are warm before the baseline is read.</summary>
     private async Task WarmUpAsync(ServerProcess server, ManagementClient management, ServerKind kind)
     {
-        var fleet = new Fleet(server.EndPoint, "/production", kind.Protocol, settings.Sources);
+        var fleet = new Fleet(server.EndPoint, "/production", kind.Protocol, settings.Sources, tls);
         var scratch = new ServerRun(kind, 0);
         try
         {
@@ -360,7 +360,7 @@ internal sealed class Runner(Settings settings)
         var without = await BroadcastPhaseAsync(fleet, management, settings.SlowClientBroadcasts, 0, deadline, recipients, progress, settings.SlowClientPayloadBytes);
 
         var upgrade = WsClient.UpgradeRequest(server.EndPoint, "/production");
-        var slow = await WsClient.ConnectAsync(null, -1, settings.Sources[0], server.EndPoint, upgrade, fleet.Protocol, 4096, CancellationToken.None);
+        var slow = await WsClient.ConnectAsync(null, -1, settings.Sources[0], server.EndPoint, upgrade, fleet.Protocol, 4096, tls, CancellationToken.None);
         BroadcastResult with;
         try
         {

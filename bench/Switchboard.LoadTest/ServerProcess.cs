@@ -37,7 +37,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    public static ServerProcess Start(ServerKind kind, string repositoryRoot, bool sampleAllocations = false, bool perfMap = false)
+    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false)
     {
         var port = FreePort();
         var workDirectory = Path.Combine(Path.GetTempPath(), $"switchboard-loadtest-{Environment.ProcessId}-{port}");
@@ -51,8 +51,11 @@ internal sealed class ServerProcess : IAsyncDisposable
             WorkingDirectory = workDirectory,
         };
         info.ArgumentList.Add(kind.AssemblyPath(repositoryRoot));
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        foreach (var argument in tls?.ServerArguments(port) ?? ["--urls", $"http://127.0.0.1:{port}"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         info.ArgumentList.Add("--Logging:LogLevel:Microsoft=Warning");
         foreach (var argument in kind.ExtraArguments(workDirectory))

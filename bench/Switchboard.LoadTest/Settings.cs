@@ -48,6 +48,9 @@ internal sealed class Settings
 
     public bool PerfMap { get; set; }
 
+    /// <summary>Every server listens on an https endpoint and every client connects over TLS (wss, https).</summary>
+    public bool Tls { get; set; }
+
     public HashSet<string> Scenarios { get; } = new(AllScenarios, StringComparer.OrdinalIgnoreCase);
 
     public static IReadOnlyList<string> AllScenarios { get; } = ["idle", "broadcast", "unicast", "echo", "slow"];
@@ -89,6 +92,8 @@ internal sealed class Settings
                                     the top types after each scenario; costs the server some CPU, so not for figures
           --perf-map                start the servers with DOTNET_PerfMapEnabled=1, so `perf record -g -p PID` can
                                     name JIT-compiled frames (a CPU profile of a server while the harness drives it)
+          --tls                     every server listens on an https endpoint (Kestrel:Endpoints:Https, a self-signed
+                                    certificate made for the run) and every client uses wss and https
         """;
 
     public static Settings Parse(IReadOnlyList<string> args)
@@ -135,6 +140,7 @@ internal sealed class Settings
                 case "--label": settings.Label = Value(); break;
                 case "--allocations": settings.SampleAllocations = true; break;
                 case "--perf-map": settings.PerfMap = true; break;
+                case "--tls": settings.Tls = true; break;
                 case "--repo": settings.RepositoryRoot = Value(); break;
                 default: throw new ArgumentException($"Unknown option {name}");
             }

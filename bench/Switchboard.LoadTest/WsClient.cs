@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 
@@ -18,6 +19,12 @@ internal sealed class WsClient
     private static readonly byte[] EmptyPong = MaskedFrame(0xA, []);
 
     private readonly Socket _socket;
+
+    /// <summary>The TLS layer over <see cref="_socket"/> with <c>--tls</c>; null for plain ws.</summary>
+    private readonly SslStream? _tls;
+
+    /// <summary>One write at a time on <see cref="_tls"/> (an SslStream refuses overlapping writes; a socket does not care).</summary>
+    private readonly SemaphoreSlim? _tlsWrite;
     private readonly Fleet? _fleet;
     private readonly uint _mask;
     private byte[] _buffer = new byte[4096];
@@ -28,9 +35,11 @@ internal sealed class WsClient
     private byte[]? _sendBuffer;
     private int _closed;
 
-    private WsClient(Socket socket, Fleet? fleet, int index)
+    private WsClient(Socket socket, SslStream? tls, Fleet? fleet, int index)
     {
         _socket = socket;
+        _tls = tls;
+        _tlsWrite = tls is null ? null : new SemaphoreSlim(1, 1);
         _fleet = fleet;
         Index = index;
         _mask = (uint)Random.Shared.Next() | 1u;
@@ -49,9 +58,10 @@ internal sealed class WsClient
     /// </summary>
     public static async Task<WsClient> ConnectAsync(
         Fleet? fleet, int index, IPAddress source, IPEndPoint server, byte[] upgradeRequest, WireProtocol protocol,
-        int receiveBufferBytes, CancellationToken cancellationToken)
+        int receiveBufferBytes, HarnessTls? tls, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SslStream? ssl = null;
         try
         {
             if (receiveBufferBytes > 0)
@@ -62,8 +72,14 @@ internal sealed class WsClient
             socket.SetRawSocketOption(IpProtocolIp, IpBindAddressNoPort, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(source, 0));
             await socket.ConnectAsync(server, cancellationToken);
-            var client = new WsClient(socket, fleet, index);
-            await socket.SendAsync(upgradeRequest, SocketFlags.None, cancellationToken);
+            if (tls is not null)
+            {
+                ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+                await ssl.AuthenticateAsClientAsync(tls.ClientOptions(), cancellationToken);
+            }
+
+            var client = new WsClient(socket, ssl, fleet, index);
+            await client.SendAsync(upgradeRequest, cancellationToken);
             await client.ReadHandshakeResponseAsync(cancellationToken);
             if (protocol == WireProtocol.SignalR)
             {
@@ -75,6 +91,7 @@ internal sealed class WsClient
         }
         catch
         {
+            ssl?.Dispose();
             socket.Dispose();
             throw;
         }
@@ -99,7 +116,7 @@ internal sealed class WsClient
 
                 if (pong)
                 {
-                    await _socket.SendAsync(EmptyPong, SocketFlags.None);
+                    await SendAsync(EmptyPong);
                 }
 
                 if (echo >= 0)
@@ -108,7 +125,7 @@ internal sealed class WsClient
                 }
 
                 MakeRoom(1024);
-                var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
+                var read = await ReceiveAsync(_buffer.AsMemory(_end));
                 if (read == 0)
                 {
                     break;
@@ -118,6 +135,9 @@ internal sealed class WsClient
             }
         }
         catch (SocketException)
+        {
+        }
+        catch (IOException)
         {
         }
         catch (ObjectDisposedException)
@@ -132,11 +152,11 @@ internal sealed class WsClient
     public ValueTask<int> SendTextAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         var frame = MaskedFrame(0x1, payload.Span, _mask);
-        return _socket.SendAsync(frame, SocketFlags.None, cancellationToken);
+        return SendAsync(frame, cancellationToken);
     }
 
     /// <summary>Sends a frame that is already masked (shared by every client, e.g. the SignalR ping).</summary>
-    public ValueTask<int> SendRawAsync(ReadOnlyMemory<byte> frame) => _socket.SendAsync(frame, SocketFlags.None);
+    public ValueTask<int> SendRawAsync(ReadOnlyMemory<byte> frame) => SendAsync(frame);
 
     /// <summary>Sends one echo request stamped now, into this client's reused send buffer (one echo in flight per client).</summary>
     public ValueTask<int> SendEchoAsync(int phase)
@@ -148,7 +168,7 @@ internal sealed class WsClient
         var length = WireMessages.WriteEcho(fleet.Protocol, payload, marker);
         _sendBuffer ??= new byte[length + 14];
         var frameLength = WriteMaskedFrame(_sendBuffer, 0x1, payload[..length], _mask);
-        return _socket.SendAsync(_sendBuffer.AsMemory(0, frameLength), SocketFlags.None);
+        return SendAsync(_sendBuffer.AsMemory(0, frameLength));
     }
 
     /// <summary>
@@ -178,7 +198,7 @@ internal sealed class WsClient
             }
 
             MakeRoom(1024);
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
+            var read = await ReceiveAsync(_buffer.AsMemory(_end), cancellationToken);
             if (read == 0)
             {
                 throw new IOException("Connection closed before the whoami answer");
@@ -191,7 +211,28 @@ internal sealed class WsClient
     public void Close()
     {
         MarkClosed();
+        _tls?.Dispose();
         _socket.Dispose();
+    }
+
+    private ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : _tls.ReadAsync(buffer, cancellationToken);
+
+    private ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _tls is null ? _socket.SendAsync(data, SocketFlags.None, cancellationToken) : WriteTlsAsync(data, cancellationToken);
+
+    private async ValueTask<int> WriteTlsAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await _tlsWrite!.WaitAsync(cancellationToken);
+        try
+        {
+            await _tls!.WriteAsync(data, cancellationToken);
+            return data.Length;
+        }
+        finally
+        {
+            _tlsWrite.Release();
+        }
     }
 
     public static byte[] MaskedFrame(byte opcode, ReadOnlySpan<byte> payload, uint mask = 0x5A3C9E17)
@@ -259,7 +300,7 @@ internal sealed class WsClient
             }
 
             MakeRoom(512);
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
+            var read = await ReceiveAsync(_buffer.AsMemory(_end), cancellationToken);
             if (read == 0)
             {
                 throw new IOException("Connection closed during the upgrade");
@@ -292,7 +333,7 @@ internal sealed class WsClient
             }
 
             MakeRoom(1024);
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
+            var read = await ReceiveAsync(_buffer.AsMemory(_end), cancellationToken);
             if (read == 0)
             {
                 throw new IOException("Connection closed during the SignalR handshake");

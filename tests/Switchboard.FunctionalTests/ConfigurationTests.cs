@@ -203,6 +203,30 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task ConfigCheck_BadSecurityAndRateLimitValues_AreNamedWithTheirKeys()
+    {
+        var file = Write("network.json", """
+            {
+              "Switchboard": {
+                "Security": { "AllowedOrigins": ["app.example"], "TrustedProxies": ["10.0.0.0/8", "10.0.0.0/40"] },
+                "RateLimits": { "ConnectionsPerAddress": { "PerSecond": -5 }, "Connections": { "PerSecond": "fast" }, "MessagesPerConnection": { "PerSecnd": 3 } }
+              }
+            }
+            """);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Switchboard:Security:AllowedOrigins:0: 'app.example' is not a web origin", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Security:TrustedProxies:1: '10.0.0.0/40' is not an IP address or a network", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:RateLimits:ConnectionsPerAddress:PerSecond: must be zero (off) or positive (got -5)", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:RateLimits:Connections:PerSecond: 'fast' is not a valid whole number", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:RateLimits:MessagesPerConnection:PerSecnd: unknown key (did you mean 'PerSecond'?)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("TrustedProxies:0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DefinitionEnvironmentVariable_SelectsTheDefinition()
     {
         var file = Write("from-env.json", StageDefinition("fromenv"));

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +45,7 @@ public sealed class DirectUpgradeTests
 
     private int StageRequests => Volatile.Read(ref _stageRequests);
 
-    private Task<TestGateway> StartAsync(bool directUpgrade = true, Dictionary<string, string?>? extra = null, Action<ISwitchboardBuilder>? configureServices = null)
+    private Task<TestGateway> StartAsync(bool directUpgrade = true, Dictionary<string, string?>? extra = null, Action<ISwitchboardBuilder>? configureServices = null, Action<WebApplicationBuilder>? configureBuilder = null)
     {
         var settings = new Dictionary<string, string?>(extra ?? []) { ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false" };
         foreach (var (routeKey, i) in new[] { "$connect", "$disconnect", "$default" }.Select((key, i) => (key, i)))
@@ -70,7 +71,8 @@ public sealed class DirectUpgradeTests
                 }
 
                 return next(context);
-            }));
+            }),
+            configureBuilder: configureBuilder);
     }
 
     private static async Task AssertEchoesAsync(RawWebSocketClient client, string text)
@@ -205,6 +207,42 @@ public sealed class DirectUpgradeTests
         // RFC 6455 4.1: the opening handshake is an HTTP/1.1 request (or higher).
         Assert.Equal(426, await client.ReadResponseHeadAsync());
         Assert.Equal(1, StageRequests);
+    }
+
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 1)]
+    public async Task HttpsEndpointOfTheKestrelSection_IsUpgradedDirectlyInsideTls_ManagementCallsToo(bool directUpgrade, int seen)
+    {
+        using var directory = new TemporaryDirectory();
+        var tls = new SelfSignedCertificate("secret");
+        var certificate = Path.Combine(directory.Path, "gateway.pfx");
+        await File.WriteAllBytesAsync(certificate, tls.Pfx);
+        await using var gateway = await StartAsync(
+            directUpgrade,
+            new()
+            {
+                ["Kestrel:Endpoints:Https:Url"] = "https://127.0.0.1:0",
+                ["Kestrel:Endpoints:Https:Certificate:Path"] = certificate,
+                ["Kestrel:Endpoints:Https:Certificate:Password"] = "secret",
+            },
+            configureBuilder: builder => builder.WebHost.UseKestrelHttpsConfiguration());
+        Assert.Equal(Uri.UriSchemeHttps, gateway.BaseUri.Scheme);
+
+        using var invoker = new HttpMessageInvoker(tls.TrustingHandler());
+        using (var socket = new ClientWebSocket())
+        {
+            await socket.ConnectAsync(gateway.WebSocketUri, invoker, CancellationToken.None);
+            await using var client = new TestClient(socket);
+            await client.SendTextAsync("over tls");
+            Assert.Equal("echo:over tls", await client.ReceiveTextAsync());
+        }
+
+        // Direct: the handshake never reached application middleware, so it was answered inside TLS, below HTTP.
+        Assert.Equal(seen, StageRequests);
+        using var http = new HttpClient(tls.TrustingHandler());
+        using var listing = await http.GetAsync(new Uri($"{gateway.ManagementEndpoint}/@connections"));
+        Assert.Equal(HttpStatusCode.OK, listing.StatusCode);
     }
 
     [Fact]

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
@@ -100,7 +98,7 @@ public sealed class StartupFailureTests : IDisposable
     [Fact]
     public async Task CertificateWithTheWrongPassword_ExitsWith2_WithoutPrintingAnyPassword()
     {
-        await File.WriteAllBytesAsync(Path.Combine(_directory.Path, "gateway.pfx"), SelfSignedPfx("the-right-password"));
+        await File.WriteAllBytesAsync(Path.Combine(_directory.Path, "gateway.pfx"), new SelfSignedCertificate("the-right-password").Pfx);
 
         var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, [.. HttpsEndpoint("gateway.pfx"), "--Kestrel:Endpoints:Https:Certificate:Password=a-wrong-password"]);
 
@@ -120,7 +118,7 @@ public sealed class StartupFailureTests : IDisposable
     [Fact]
     public async Task RelativeCertificatePath_IsReadFromTheWorkingDirectory()
     {
-        await File.WriteAllBytesAsync(Path.Combine(_directory.Path, "gateway.pfx"), SelfSignedPfx("secret"));
+        await File.WriteAllBytesAsync(Path.Combine(_directory.Path, "gateway.pfx"), new SelfSignedCertificate("secret").Pfx);
         var port = ServerProcess.FreePort();
 
         await using var server = await ServerProcess.StartAsync(
@@ -134,14 +132,6 @@ public sealed class StartupFailureTests : IDisposable
     /// <summary>An https endpoint on a free port with the certificate file <paramref name="path"/> (relative to the working directory).</summary>
     private static string[] HttpsEndpoint(string path) =>
         [$"--Kestrel:Endpoints:Https:Url=https://127.0.0.1:{ServerProcess.FreePort()}", $"--Kestrel:Endpoints:Https:Certificate:Path={path}"];
-
-    private static byte[] SelfSignedPfx(string password)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return certificate.Export(X509ContentType.Pkcs12, password);
-    }
 
     /// <summary>A HOME without the ASP.NET Core development certificate, whatever the machine's user has.</summary>
     private Dictionary<string, string> DevelopmentCertificatesElsewhere()

@@ -37,6 +37,20 @@ public sealed class RecordingRouteHandler : IWebSocketRouteHandler
         }
     }
 
+    /// <summary>Whether an event of <paramref name="routeKey"/> has already arrived (does not wait; events of other routes are skipped).</summary>
+    public bool TryTakeEvent(string routeKey)
+    {
+        while (_events.Reader.TryRead(out var recorded))
+        {
+            if (recorded.RouteKey == routeKey)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The next event of any route; throws on timeout.</summary>
     public async Task<RouteEvent> NextEventAsync(TimeSpan? timeout = null)
     {

@@ -35,24 +35,26 @@ public sealed class TestGateway : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>ws://127.0.0.1:port/stage</summary>
-    public Uri WebSocketUri => new($"ws://{BaseUri.Authority}/{Stage}");
+    /// <summary>ws://127.0.0.1:port/stage (wss:// on an https endpoint)</summary>
+    public Uri WebSocketUri => new($"{(BaseUri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{BaseUri.Authority}/{Stage}");
 
-    /// <summary>http://127.0.0.1:port/stage — what an AWS SDK's endpoint is set to.</summary>
-    public Uri ManagementEndpoint => new($"http://{BaseUri.Authority}/{Stage}");
+    /// <summary>http://127.0.0.1:port/stage — what an AWS SDK's endpoint is set to (https:// on an https endpoint).</summary>
+    public Uri ManagementEndpoint => new($"{BaseUri.Scheme}://{BaseUri.Authority}/{Stage}");
 
     public Uri ConnectionUri(string connectionId) => new($"{ManagementEndpoint}/@connections/{Uri.EscapeDataString(connectionId)}");
 
     /// <summary>Starts a gateway. <paramref name="settings"/> keys are full configuration paths (<c>Switchboard:Routes:0:RouteKey</c>).</summary>
     /// <param name="configureApp">Adds application middleware: runs after path normalization, before routing.</param>
     /// <param name="configureEndpoints">Adds conventions to what <c>MapSwitchboard</c> mapped, as an embedding application would.</param>
+    /// <param name="configureBuilder">Changes the host before the gateway is added (e.g. Kestrel's https configuration).</param>
     public static async Task<TestGateway> StartAsync(
         IDictionary<string, string?> settings,
         Action<ISwitchboardBuilder>? configureServices = null,
         bool useSqlite = true,
         TemporaryDirectory? directory = null,
         Action<WebApplication>? configureApp = null,
-        Action<SwitchboardEndpointConventionBuilder>? configureEndpoints = null)
+        Action<SwitchboardEndpointConventionBuilder>? configureEndpoints = null,
+        Action<WebApplicationBuilder>? configureBuilder = null)
     {
         directory ??= new TemporaryDirectory();
         var builder = WebApplication.CreateSlimBuilder();
@@ -68,6 +70,7 @@ public sealed class TestGateway : IAsyncDisposable
         // As the executable ships; tests of the HTTP-pipeline handshake set it to false.
         all.TryAdd("Switchboard:Transport:DirectUpgrade", "true");
         builder.Configuration.AddInMemoryCollection(all);
+        configureBuilder?.Invoke(builder);
         var switchboard = builder.Services.AddSwitchboard(builder.Configuration);
         if (useSqlite)
         {

@@ -17,7 +17,7 @@ internal sealed class RequestAuthorizer(CompiledRoute integration, string method
     public async ValueTask<AuthorizerDecision> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var authorizerEvent = events.Authorize(request.Upgrade, request.ConnectionId, request.ConnectedAt, request.SourceIp, request.UserAgent, methodArn);
+        var authorizerEvent = events.Authorize(request.Upgrade, request.Client, request.ConnectionId, request.ConnectedAt, request.SourceIp, request.UserAgent, methodArn);
         var result = await invoker.InvokeAsync(integration, authorizerEvent, cancellationToken).ConfigureAwait(false);
         return AuthorizerResponse.Evaluate(result, methodArn, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

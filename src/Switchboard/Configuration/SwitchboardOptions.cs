@@ -39,4 +39,10 @@ public sealed class SwitchboardOptions
 
     /// <summary>Who may call the management API.</summary>
     public ManagementOptions Management { get; set; } = new();
+
+    /// <summary>Browser origins allowed to connect and trusted proxies.</summary>
+    public SecurityOptions Security { get; set; } = new();
+
+    /// <summary>Rate limits on handshakes, messages, management calls and integration calls; all off by default.</summary>
+    public RateLimitsOptions RateLimits { get; set; } = new();
 }

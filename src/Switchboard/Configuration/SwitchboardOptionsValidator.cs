@@ -65,11 +65,12 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
             }
         }
 
+        NetworkOptionsValidation.Validate(options, Error);
         return errors;
     }
 
     /// <summary>What a browser sends in <c>Origin</c>: compared as text, so anything else could never match.</summary>
-    private static bool IsOrigin(string? value) =>
+    internal static bool IsOrigin(string? value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && value.TrimEnd('/').Equals(uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);

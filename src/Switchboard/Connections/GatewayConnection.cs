@@ -56,6 +56,9 @@ internal sealed partial class GatewayConnection : IDisposable
 
     public string Id { get; }
 
+    /// <summary>The connection's message bucket (<c>RateLimits:MessagesPerConnection</c>); null while that limit is off.</summary>
+    public RateLimiting.TokenBucket? MessageRate { get; init; }
+
     public DateTimeOffset ConnectedAt { get; }
 
     public string SourceIp { get; }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
 using Switchboard.Integrations;
+using Switchboard.RateLimiting;
 using Switchboard.Routing;
 
 namespace Switchboard.Connections;
@@ -15,9 +16,30 @@ internal sealed class MessageDispatcher(
     RouteTable routes,
     RouteInvoker invoker,
     RouteEventFactory events,
+    GatewayRateLimits rateLimits,
+    SwitchboardMetrics metrics,
     TimeProvider time,
     ILogger<MessageDispatcher> logger)
 {
+    private const string TooManyRequests = "Too Many Requests";
+    private readonly LogThrottle _messageRateLog = new(time, TimeSpan.FromMinutes(1));
+    private readonly LogThrottle _routeRateLog = new(time, TimeSpan.FromMinutes(1));
+
+    /// <summary>
+    /// Answers a message dropped for <c>RateLimits:MessagesPerConnection</c>: API Gateway's error frame with "Too Many
+    /// Requests", the connection stays open.
+    /// </summary>
+    public void RefuseThrottled(GatewayConnection connection)
+    {
+        metrics.RequestRefused("RateLimits:MessagesPerConnection");
+        if (_messageRateLog.TryEnter(out var suppressed))
+        {
+            Log.MessageRateLimited(logger, connection.Id, suppressed);
+        }
+
+        connection.TrySend(ErrorFrame(TooManyRequests, connection.Id, ConnectionId.New()));
+    }
+
     /// <summary>
     /// Runs to completion without blocking the caller's read loop and never throws; leaves <paramref name="inFlight"/>
     /// (which the caller entered) when done.
@@ -33,6 +55,18 @@ internal sealed class MessageDispatcher(
                 var requestId = ConnectionId.New();
                 Log.NoRoute(logger, connection.Id, requestId);
                 connection.TrySend(ErrorFrame("Forbidden", connection.Id, requestId));
+                return;
+            }
+
+            if (!rateLimits.TryCallRoute(route.RouteKey))
+            {
+                metrics.RequestRefused("RateLimits:IntegrationCallsPerRoute");
+                if (_routeRateLog.TryEnter(out var suppressed))
+                {
+                    Log.IntegrationRateLimited(logger, route.RouteKey, connection.Id, suppressed);
+                }
+
+                connection.TrySend(ErrorFrame(TooManyRequests, connection.Id, ConnectionId.New()));
                 return;
             }
 

@@ -8,6 +8,7 @@ using Switchboard.Authorization;
 using Switchboard.Configuration;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
+using Switchboard.RateLimiting;
 using Switchboard.Registry;
 using Switchboard.Routing;
 using Switchboard.Security;
@@ -34,6 +35,8 @@ internal sealed class WebSocketSessionHandler(
     IHostApplicationLifetime lifetime,
     AllowedHosts hosts,
     ConnectionBudget budget,
+    HandshakeGate gate,
+    GatewayRateLimits rateLimits,
     ILogger<WebSocketSessionHandler> logger)
 {
     private readonly LimitsOptions _limits = options.Value.Limits;
@@ -125,7 +128,12 @@ internal sealed class WebSocketSessionHandler(
                     case InboundFrameKind.Text:
                         connection.OnReceived(isData: true);
                         metrics.MessageIn();
-                        if (!connection.IsClosing)
+                        if (!connection.IsClosing && !GatewayRateLimits.TryTake(connection.MessageRate))
+                        {
+                            // Dropped unread by any integration; the client is told, as API Gateway tells a throttled one.
+                            dispatcher.RefuseThrottled(connection);
+                        }
+                        else if (!connection.IsClosing)
                         {
                             // Only the payload lives across the await, so the connection's state machine stays small.
                             var body = frame.Payload!;
@@ -177,16 +185,23 @@ internal sealed class WebSocketSessionHandler(
         }
 
         // Before anything else, so that a refused handshake costs no registry write and no integration call.
+        var request = upgrade.Request;
+        var (client, refusal) = gate.Check(request);
+        if (refusal is { } status)
+        {
+            await upgrade.RefuseAsync(status).ConfigureAwait(false);
+            return null;
+        }
+
         if (!TryAdmit())
         {
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
 
-        var request = upgrade.Request;
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
-        var sourceIp = _sourceIps.Intern(request.RemoteIpAddress);
+        var sourceIp = _sourceIps.Intern(client.Address);
         string? userAgent = request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null;
 
         // Before the registry write too: a refused caller costs no write, and nothing can reach the id before the 101.
@@ -197,7 +212,7 @@ internal sealed class WebSocketSessionHandler(
             try
             {
                 decision = await authorization.AuthorizeAsync(
-                    new AuthorizationRequest(request, connectionId, now, sourceIp, userAgent, options.Value.ApiId, options.Value.Stage),
+                    new AuthorizationRequest(request, client, connectionId, now, sourceIp, userAgent, options.Value.ApiId, options.Value.Stage),
                     upgrade.Aborted).ConfigureAwait(false);
             }
             catch
@@ -206,10 +221,10 @@ internal sealed class WebSocketSessionHandler(
                 throw;
             }
 
-            if (decision.RefusalStatus is { } status)
+            if (decision.RefusalStatus is { } authorizerStatus)
             {
                 ReleaseAdmission();
-                await upgrade.RefuseAsync(status).ConfigureAwait(false);
+                await upgrade.RefuseAsync(authorizerStatus).ConfigureAwait(false);
                 return null;
             }
 
@@ -233,7 +248,7 @@ internal sealed class WebSocketSessionHandler(
         var opened = false;
         try
         {
-            var subProtocol = await RunConnectRouteAsync(upgrade, connectionId, now, sourceIp, userAgent, authorizer).ConfigureAwait(false);
+            var subProtocol = await RunConnectRouteAsync(upgrade, client, connectionId, now, sourceIp, userAgent, authorizer).ConfigureAwait(false);
             if (subProtocol is null)
             {
                 return null;
@@ -242,7 +257,7 @@ internal sealed class WebSocketSessionHandler(
             var domainName = events.DomainNameFor(request);
             // In the local table before the 101 goes out, so that no management call can find it missing once the
             // client is connected; its writer starts after the 101.
-            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings) { Authorizer = authorizer };
+            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings) { MessageRate = rateLimits.NewMessageLimiter(), Authorizer = authorizer };
             local.Add(connection);
             PipeReader input;
             try
@@ -331,14 +346,14 @@ internal sealed class WebSocketSessionHandler(
     /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was
     /// refused (<see cref="ConnectDecision"/>) and the answer sent.
     /// </summary>
-    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
+    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
     {
         if (routes.Connect is not { } connect)
         {
             return "";
         }
 
-        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, connectionId, now, sourceIp, userAgent, authorizer), upgrade.Aborted).ConfigureAwait(false);
+        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent, authorizer), upgrade.Aborted).ConfigureAwait(false);
         var decision = ConnectDecision.For(result);
         if (decision.RefusalStatus is { } status)
         {

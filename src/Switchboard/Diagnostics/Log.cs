@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Error, "Unexpected error on connection {ConnectionId}")]
     public static partial void UnexpectedConnectionError(ILogger logger, string connectionId, Exception exception);
 
+    /// <summary>The category of the gateway's start-up lines, named for the gateway rather than for the namespaces of its extension classes (which hosts usually filter to warnings).</summary>
+    public const string HostingCategory = "Switchboard.Hosting";
+
+    [LoggerMessage(70, LogLevel.Warning, "WebSocket handshakes on {Address} go through the HTTP pipeline, not the direct upgrade (about twice the memory per connection): {Reason}")]
+    public static partial void DirectUpgradeNotUnderTls(ILogger logger, string address, string reason);
+
     [LoggerMessage(13, LogLevel.Information, "Switchboard stage '{Stage}': {RouteCount} route(s), WebSocket endpoint /{Stage}, management API /{Stage}/@connections")]
     public static partial void Started(ILogger logger, string stage, int routeCount);
 
@@ -79,4 +85,19 @@ internal static partial class Log
 
     [LoggerMessage(53, LogLevel.Information, "JWT authorizer: fetched {KeyCount} signing key(s) from {JwksUri}")]
     public static partial void JwksFetched(ILogger logger, Uri jwksUri, int keyCount);
+
+    [LoggerMessage(60, LogLevel.Warning, "WebSocket handshake from a page of origin {Origin} refused with 403 (list it in Switchboard:Security:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
+    public static partial void HandshakeOriginRefused(ILogger logger, string origin, long suppressed);
+
+    [LoggerMessage(61, LogLevel.Warning, "WebSocket handshake from {ClientAddress} refused with 429 by Switchboard:{Setting}; {Suppressed} more refused since the previous warning")]
+    public static partial void HandshakeRateLimited(ILogger logger, string clientAddress, string setting, long suppressed);
+
+    [LoggerMessage(62, LogLevel.Warning, "Message on connection {ConnectionId} dropped: over Switchboard:RateLimits:MessagesPerConnection; {Suppressed} more dropped since the previous warning")]
+    public static partial void MessageRateLimited(ILogger logger, string connectionId, long suppressed);
+
+    [LoggerMessage(63, LogLevel.Warning, "Management call refused with 429: over Switchboard:RateLimits:ManagementRequests; {Suppressed} more refused since the previous warning")]
+    public static partial void ManagementRateLimited(ILogger logger, long suppressed);
+
+    [LoggerMessage(64, LogLevel.Warning, "Integration call for route {RouteKey} refused: over Switchboard:RateLimits:IntegrationCallsPerRoute (connection {ConnectionId}); {Suppressed} more refused since the previous warning")]
+    public static partial void IntegrationRateLimited(ILogger logger, string routeKey, string connectionId, long suppressed);
 }

@@ -17,6 +17,7 @@ public sealed class SwitchboardMetrics : IDisposable
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _messagesOut;
     private readonly Counter<long> _messagesDropped;
+    private readonly Counter<long> _requestsRefused;
     private readonly Histogram<double> _integrationDuration;
     private long _openConnections;
     private long _totalMessagesIn;
@@ -32,6 +33,7 @@ public sealed class SwitchboardMetrics : IDisposable
         _messagesIn = _meter.CreateCounter<long>("switchboard.messages.in", "{message}", "Messages received from clients");
         _messagesOut = _meter.CreateCounter<long>("switchboard.messages.out", "{message}", "Messages written to clients");
         _messagesDropped = _meter.CreateCounter<long>("switchboard.messages.dropped", "{message}", "Messages and pongs dropped because a client's outbound queue was at its bound");
+        _requestsRefused = _meter.CreateCounter<long>("switchboard.requests.refused", "{request}", "Handshakes, messages, integration calls and management calls refused by an origin list or a rate limit, by the setting that refused them");
         _integrationDuration = _meter.CreateHistogram<double>("switchboard.integration.duration", "ms", "Integration call time");
     }
 
@@ -69,6 +71,9 @@ public sealed class SwitchboardMetrics : IDisposable
     }
 
     internal void MessageDropped() => _messagesDropped.Add(1);
+
+    /// <summary>Counts a refusal; <paramref name="setting"/> is the configuration key that refused it (<c>RateLimits:ConnectionsPerAddress</c>).</summary>
+    internal void RequestRefused(string setting) => _requestsRefused.Add(1, new KeyValuePair<string, object?>("setting", setting));
 
     internal void IntegrationCompleted(string routeKey, string outcome, TimeSpan elapsed) =>
         _integrationDuration.Record(

@@ -33,19 +33,23 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
     /// <summary>Never the client's Host header as such: see <see cref="AllowedHosts.DomainNameFor"/>.</summary>
     public string DomainNameFor(UpgradeRequest request) => hosts.DomainNameFor(request.Headers.Host, request.LocalPort);
 
-    /// <summary>The <c>$connect</c> integration's event: the handshake as API Gateway passes it on, hop headers left out.</summary>
-    public RouteEvent Connect(UpgradeRequest request, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer) =>
-        ConnectEvent(request, connectionId, now, sourceIp, userAgent, NotCopied, authorizer, methodArn: null);
+    /// <summary>
+    /// The <c>$connect</c> integration's event: the handshake as API Gateway passes it on, hop headers left out.
+    /// <paramref name="client"/> is what the client used (behind trusted proxies, what they reported): the event's
+    /// <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Port</c>; <paramref name="sourceIp"/> is its address.
+    /// </summary>
+    public RouteEvent Connect(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer) =>
+        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, NotCopied, authorizer, methodArn: null);
 
     /// <summary>
     /// The <c>$connect</c> authorizer's event (API Gateway's REQUEST authorizer input): the CONNECT event's request
     /// context, every handshake header including <c>Connection</c> and <c>Upgrade</c>, the stage variables and the
     /// method ARN its policy is evaluated against.
     /// </summary>
-    public RouteEvent Authorize(UpgradeRequest request, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, string methodArn) =>
-        ConnectEvent(request, connectionId, now, sourceIp, userAgent, ReplacedByGateway, authorizer: null, methodArn);
+    public RouteEvent Authorize(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, string methodArn) =>
+        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, ReplacedByGateway, authorizer: null, methodArn);
 
-    private RouteEvent ConnectEvent(UpgradeRequest request, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, HashSet<string> notCopied, AuthorizerContext? authorizer, string? methodArn)
+    private RouteEvent ConnectEvent(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, HashSet<string> notCopied, AuthorizerContext? authorizer, string? methodArn)
     {
         var headers = new List<KeyValuePair<string, StringValues>>(request.Headers.Count + 4);
         foreach (var header in request.Headers)
@@ -56,14 +60,17 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
             }
         }
 
-        // As a proxy appends the address it received the request from to the list the client (or a proxy before it) sent.
+        // As a proxy appends the address it received the request from to the list the client (or a proxy before it)
+        // sent: behind trusted proxies that is the nearest proxy, not the client that sourceIp names.
+        var peer = request.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : request.RemoteIpAddress;
+        var receivedFrom = peer is null || peer.Equals(client.Address) ? sourceIp : peer.ToString();
         var forwardedFor = request.Headers.TryGetValue(ForwardedFor, out var sent) && string.Join(", ", (IEnumerable<string?>)sent) is { Length: > 0 } list
-            ? $"{list}, {sourceIp}"
-            : sourceIp;
+            ? $"{list}, {receivedFrom}"
+            : receivedFrom;
         headers.Add(new("X-Amzn-Trace-Id", NewTraceId(now)));
         headers.Add(new(ForwardedFor, forwardedFor));
-        headers.Add(new("X-Forwarded-Port", request.LocalPort.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(new("X-Forwarded-Proto", request.Scheme));
+        headers.Add(new("X-Forwarded-Port", client.Port.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(new("X-Forwarded-Proto", client.Scheme));
 
         return new RouteEvent
         {

@@ -28,8 +28,7 @@ public static class SwitchboardEndpointRouteBuilderExtensions
     {
         var services = endpoints.ServiceProvider;
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
-        // Named for the gateway, not for this class's namespace (Microsoft.AspNetCore.Builder), which hosts usually filter to warnings.
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard.Hosting");
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.HostingCategory);
         var handler = services.GetRequiredService<WebSocketSessionHandler>();
         IEndpointConventionBuilder webSocket = endpoints.Map("/" + options.Stage, handler.HandleAsync);
         if (options.Transport.DirectUpgrade)

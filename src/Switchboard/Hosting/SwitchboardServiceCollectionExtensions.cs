@@ -13,6 +13,7 @@ using Switchboard.Integrations.Http;
 using Switchboard.Integrations.InProcess;
 using Switchboard.Transport;
 using Switchboard.Management;
+using Switchboard.RateLimiting;
 using Switchboard.Registry;
 using Switchboard.Routing;
 using Switchboard.Security;
@@ -47,6 +48,13 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
         services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
+        services.AddSingleton(provider => new TrustedProxies(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.TrustedProxies));
+        services.AddSingleton(provider => new HandshakeOrigins(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.AllowedOrigins));
+        services.AddSingleton(provider => new GatewayRateLimits(
+            provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value,
+            provider.GetRequiredService<LocalConnections>(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<HandshakeGate>();
         services.AddSingleton<RouteInvoker>();
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<WebSocketSessionHandler>();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Diagnostics;
+using Switchboard.Security;
 
 namespace Switchboard.Management;
 
@@ -9,16 +10,17 @@ namespace Switchboard.Management;
 /// <c>ForbiddenException</c>. Such a page can send a POST or DELETE without a CORS preflight
 /// (<c>fetch(url, {mode: 'no-cors', body})</c>): it cannot read the answer, but the message is delivered. Browsers mark
 /// those requests with <c>Origin</c> and <c>Sec-Fetch-Site</c>; AWS SDKs, curl and the CLI send neither and are not
-/// affected. Refusals are logged at most once per <see cref="ManagementEndpoints.RefusalLogInterval"/>.
+/// affected. Behind a trusted proxy that ends TLS, the gateway's own origin has the scheme the proxy reports. Refusals
+/// are logged at most once per <see cref="ManagementEndpoints.RefusalLogInterval"/>.
 /// </summary>
-internal sealed class CrossSiteCheck(IEnumerable<string> allowedOrigins, ILogger logger, TimeProvider time) : IManagementAccessCheck
+internal sealed class CrossSiteCheck(IEnumerable<string> allowedOrigins, TrustedProxies proxies, ILogger logger, TimeProvider time) : IManagementAccessCheck
 {
     private readonly HashSet<string> _allowedOrigins = new(allowedOrigins.Select(origin => origin.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
     private readonly LogThrottle _refusals = new(time, ManagementEndpoints.RefusalLogInterval);
 
     public ValueTask<ManagementError?> CheckAsync(HttpContext context)
     {
-        if (!IsCrossSite(context.Request))
+        if (!IsCrossSite(context))
         {
             return ValueTask.FromResult<ManagementError?>(null);
         }
@@ -37,22 +39,22 @@ internal sealed class CrossSiteCheck(IEnumerable<string> allowedOrigins, ILogger
     /// configured one; without <c>Origin</c>, when <c>Sec-Fetch-Site</c> says another site or origin sent it. Another
     /// port of the same host is <c>same-site</c>, not <c>same-origin</c>, and is refused too.
     /// </summary>
-    private bool IsCrossSite(HttpRequest request)
+    private bool IsCrossSite(HttpContext context)
     {
+        var request = context.Request;
         var origin = request.Headers.Origin;
         if (origin.Count > 0)
         {
             var value = origin.ToString();
-            return !(_allowedOrigins.Contains(value) || IsOwnOrigin(value, request));
+            return !(_allowedOrigins.Contains(value) || IsOwnOrigin(value, proxies.Resolve(context).Scheme, request));
         }
 
         var site = request.Headers["Sec-Fetch-Site"];
         return site.Count > 0 && site != "same-origin" && site != "none";
     }
 
-    private static bool IsOwnOrigin(string origin, HttpRequest request)
+    private static bool IsOwnOrigin(string origin, string scheme, HttpRequest request)
     {
-        var scheme = request.Scheme;
         var host = request.Host.Value ?? "";
         return origin.Length == scheme.Length + 3 + host.Length
             && origin.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)

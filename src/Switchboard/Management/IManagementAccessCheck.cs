@@ -6,8 +6,8 @@ namespace Switchboard.Management;
 /// A condition a management call must meet before its operation runs: where it may come from, and (in a later
 /// version) with which credentials. Checks are metadata of the management endpoints and run in the order they were
 /// attached, the gateway's defaults first: the <c>Host</c> header (DNS rebinding), loopback callers only unless
-/// <c>Switchboard:Management:AllowRemote</c>, no calls from pages of other origins. The first refusal answers the call,
-/// with <c>x-amzn-RequestId</c> like every management answer.
+/// <c>Switchboard:Management:AllowRemote</c>, no calls from pages of other origins, the management rate limit. The first
+/// refusal answers the call, with <c>x-amzn-RequestId</c> like every management answer.
 /// </summary>
 /// <remarks>
 /// Authentication of the management API (SigV4 signatures, API keys) is meant to be one more check, after the defaults:

@@ -70,18 +70,23 @@ internal sealed class ManagementEndpoints
         return group;
     }
 
-    /// <summary>The gateway's own checks, in the order they run: the Host, the caller's address, the page's origin.</summary>
+    /// <summary>
+    /// The gateway's own checks, in the order they run: the Host, the caller's address, the page's origin, the rate
+    /// limit (last, so that refused callers do not use up the calls of those allowed).
+    /// </summary>
     private static IEnumerable<IManagementAccessCheck> DefaultChecks(IServiceProvider services, ILogger logger)
     {
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management;
         var time = services.GetRequiredService<TimeProvider>();
+        var proxies = services.GetRequiredService<TrustedProxies>();
         yield return new AllowedHostCheck(services.GetRequiredService<AllowedHosts>());
         if (!options.AllowRemote)
         {
-            yield return new LoopbackCallerCheck(logger, time);
+            yield return new LoopbackCallerCheck(proxies, logger, time);
         }
 
-        yield return new CrossSiteCheck(options.AllowedOrigins, logger, time);
+        yield return new CrossSiteCheck(options.AllowedOrigins, proxies, logger, time);
+        yield return new ManagementRateLimitCheck(services.GetRequiredService<RateLimiting.GatewayRateLimits>(), services.GetRequiredService<SwitchboardMetrics>(), logger, time);
     }
 
     /// <summary>
