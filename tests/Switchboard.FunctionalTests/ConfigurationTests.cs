@@ -146,6 +146,26 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task ConfigCheck_BadAuthorizer_FailsNamingEachKey()
+    {
+        var file = Write("authorizer.json", """
+            { "Switchboard": { "Routes": [ { "RouteKey": "$connect", "Integration": { "Type": "inprocess", "Handler": "demo.echo" },
+              "Authorizer": { "Type": "jwt", "IdentitySource": [ "route.request.heder.x" ], "Jwt": { "ClockSkew": "soon", "Issuerr": "x" } } } ] } }
+            """);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Switchboard:Routes:0:Authorizer:IdentitySource:0: 'route.request.heder.x' is not an identity source", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Authorizer:Jwt:Issuerr: unknown key (did you mean 'Issuer'?)", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Authorizer:Jwt:ClockSkew: 'soon' is not a valid time span", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Authorizer:Jwt:Issuer: is required", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Authorizer:Jwt:Audiences:", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Authorizer:Jwt:JwksUri:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DefinitionThatIsNotJson_StopsStartup_WithAClearMessage()
     {
         var file = Write("not-json.json", "Switchboard:\n  Stage: production\n");

@@ -46,15 +46,8 @@ public sealed class ConnectRouteTests : IAsyncLifetime
             configureServices);
 
     /// <summary>Attempts a handshake that must fail; returns the HTTP status the client saw.</summary>
-    private static async Task<HttpStatusCode> RefusedHandshakeAsync(TestGateway gateway, Action<ClientWebSocketOptions>? configure = null)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        configure?.Invoke(socket.Options);
-        using var cancellation = new CancellationTokenSource(TestClient.DefaultTimeout);
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(gateway.WebSocketUri, cancellation.Token));
-        return socket.HttpStatusCode;
-    }
+    private static Task<HttpStatusCode> RefusedHandshakeAsync(TestGateway gateway, Action<ClientWebSocketOptions>? configure = null) =>
+        gateway.RefusedHandshakeAsync(configure: configure);
 
     /// <summary>
     /// After a refused handshake: the id is not listed, and no $disconnect ran for it. A $disconnect for the refused

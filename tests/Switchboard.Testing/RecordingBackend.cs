@@ -1,13 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Switchboard.Testing;
 
@@ -29,14 +23,13 @@ public sealed class RecordingBackend : IAsyncDisposable
 
     public static async Task<RecordingBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var backend = new RecordingBackend(app);
-        app.MapPost("/{**path}", backend.HandleAsync);
-        await app.StartAsync();
-        backend.BaseUri = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        RecordingBackend? backend = null;
+        var (app, baseUri) = await LoopbackWebApplication.StartAsync(app =>
+        {
+            backend = new RecordingBackend(app);
+            app.MapPost("/{**path}", backend.HandleAsync);
+        });
+        backend!.BaseUri = baseUri;
         return backend;
     }
 

@@ -99,6 +99,19 @@ public sealed class TestGateway : IAsyncDisposable
         return new TestClient(socket);
     }
 
+    /// <summary>Attempts a handshake that must be refused; returns the HTTP status the client saw.</summary>
+    public async Task<System.Net.HttpStatusCode> RefusedHandshakeAsync(string query = "", Action<ClientWebSocketOptions>? configure = null)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        configure?.Invoke(socket.Options);
+        using var cancellation = new CancellationTokenSource(TestClient.DefaultTimeout);
+        var refused = await Xunit.Record.ExceptionAsync(() => socket.ConnectAsync(new Uri(WebSocketUri + query), cancellation.Token));
+        return refused is WebSocketException
+            ? socket.HttpStatusCode
+            : throw new InvalidOperationException($"the handshake was not refused ({refused?.GetType().Name ?? "it connected"})");
+    }
+
     /// <summary>Opens a client and learns its connection id from the management listing (the only new entry).</summary>
     public async Task<(TestClient Client, string ConnectionId)> ConnectAndIdentifyAsync(HttpClient http)
     {

@@ -14,4 +14,7 @@ public sealed class RouteDefinition
     /// text frame (API Gateway's route response with key <c>$default</c>). Ignored on <c>$connect</c> and <c>$disconnect</c>.
     /// </summary>
     public bool TwoWay { get; set; }
+
+    /// <summary>Only on <c>$connect</c>: who may connect, decided before the integration runs. Null: everyone.</summary>
+    public AuthorizerOptions? Authorizer { get; set; }
 }

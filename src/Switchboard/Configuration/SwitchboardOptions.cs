@@ -22,6 +22,9 @@ public sealed class SwitchboardOptions
     /// </summary>
     public string? DomainName { get; set; }
 
+    /// <summary>The stage's variables: <c>stageVariables</c> in authorizer events, and <c>stageVariables.X</c> identity sources.</summary>
+    public Dictionary<string, string> StageVariables { get; set; } = [];
+
     /// <summary>The route selection expression applied to every incoming message.</summary>
     public string RouteSelectionExpression { get; set; } = "$request.body.action";
 

@@ -91,8 +91,21 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
             error($"{key}:RouteKey", $"'{route.RouteKey}' is already defined by Routes:{seen[route.RouteKey]}");
         }
 
-        var integration = route.Integration;
-        var integrationKey = $"{key}:Integration";
+        ValidateIntegration($"{key}:Integration", route.Integration, kinds, error);
+        if (route.Authorizer is { } authorizer)
+        {
+            if (route.RouteKey != RouteTable.ConnectKey)
+            {
+                error($"{key}:Authorizer", $"only the {RouteTable.ConnectKey} route can have an authorizer (API Gateway authorizes the handshake, not messages)");
+            }
+
+            AuthorizerOptionsValidator.Validate($"{key}:Authorizer", authorizer, (integrationKey, integration) => ValidateIntegration(integrationKey, integration, kinds, error), error);
+        }
+    }
+
+    /// <summary>A route's or an authorizer's integration: a registered kind, settings that kind accepts, a timeout in range.</summary>
+    private static void ValidateIntegration(string integrationKey, IntegrationOptions integration, RegisteredIntegrationKinds kinds, Action<string, string> error)
+    {
         if (string.IsNullOrWhiteSpace(integration.Type))
         {
             error($"{integrationKey}:Type", $"is required ({string.Join(" or ", kinds.Names)})");

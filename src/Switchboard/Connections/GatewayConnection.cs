@@ -65,6 +65,9 @@ internal sealed partial class GatewayConnection : IDisposable
 
     public string? UserAgent { get; }
 
+    /// <summary>What the <c>$connect</c> authorizer allowed the connection with; repeated on each of its events.</summary>
+    public Events.AuthorizerContext? Authorizer { get; init; }
+
     /// <summary>When a data frame last crossed the connection, in either direction.</summary>
     public DateTimeOffset LastActiveAt => DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _lastActiveMs));
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Switchboard.Authorization;
 using Switchboard.Configuration;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
@@ -203,6 +204,33 @@ internal sealed class WebSocketSessionHandler(
         var sourceIp = _sourceIps.Intern(client.Address);
         string? userAgent = request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null;
 
+        // Before the registry write too: a refused caller costs no write, and nothing can reach the id before the 101.
+        AuthorizerContext? authorizer = null;
+        if (routes.ConnectAuthorization is { } authorization)
+        {
+            AuthorizerDecision decision;
+            try
+            {
+                decision = await authorization.AuthorizeAsync(
+                    new AuthorizationRequest(request, client, connectionId, now, sourceIp, userAgent, options.Value.ApiId, options.Value.Stage),
+                    upgrade.Aborted).ConfigureAwait(false);
+            }
+            catch
+            {
+                ReleaseAdmission();
+                throw;
+            }
+
+            if (decision.RefusalStatus is { } authorizerStatus)
+            {
+                ReleaseAdmission();
+                await upgrade.RefuseAsync(authorizerStatus).ConfigureAwait(false);
+                return null;
+            }
+
+            authorizer = decision.Context;
+        }
+
         try
         {
             // Not cancelled when the client leaves: the insert is queued either way, and a caller that stopped waiting
@@ -220,7 +248,7 @@ internal sealed class WebSocketSessionHandler(
         var opened = false;
         try
         {
-            var subProtocol = await RunConnectRouteAsync(upgrade, client, connectionId, now, sourceIp, userAgent).ConfigureAwait(false);
+            var subProtocol = await RunConnectRouteAsync(upgrade, client, connectionId, now, sourceIp, userAgent, authorizer).ConfigureAwait(false);
             if (subProtocol is null)
             {
                 return null;
@@ -229,7 +257,7 @@ internal sealed class WebSocketSessionHandler(
             var domainName = events.DomainNameFor(request);
             // In the local table before the 101 goes out, so that no management call can find it missing once the
             // client is connected; its writer starts after the 101.
-            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings) { MessageRate = rateLimits.NewMessageLimiter() };
+            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings) { MessageRate = rateLimits.NewMessageLimiter(), Authorizer = authorizer };
             local.Add(connection);
             PipeReader input;
             try
@@ -318,14 +346,14 @@ internal sealed class WebSocketSessionHandler(
     /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was
     /// refused (<see cref="ConnectDecision"/>) and the answer sent.
     /// </summary>
-    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
     {
         if (routes.Connect is not { } connect)
         {
             return "";
         }
 
-        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent), upgrade.Aborted).ConfigureAwait(false);
+        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent, authorizer), upgrade.Aborted).ConfigureAwait(false);
         var decision = ConnectDecision.For(result);
         if (decision.RefusalStatus is { } status)
         {

@@ -80,6 +80,18 @@ internal static partial class Log
     [LoggerMessage(42, LogLevel.Information, "Management API authentication: {CredentialCount} SigV4 credential(s) (region {Region}, service execute-api) and {ApiKeyCount} API key(s); every management call must present one")]
     public static partial void ManagementAuthenticationEnabled(ILogger logger, int credentialCount, string region, int apiKeyCount);
 
+    [LoggerMessage(50, LogLevel.Debug, "$connect authorizer refused connection {ConnectionId} with HTTP {StatusCode}: {Reason}")]
+    public static partial void AuthorizerRefused(ILogger logger, string connectionId, int statusCode, string reason);
+
+    [LoggerMessage(51, LogLevel.Warning, "$connect authorizer failed for connection {ConnectionId}, handshake refused with HTTP {StatusCode}: {Reason}; {Suppressed} more failed since the previous warning")]
+    public static partial void AuthorizerFailed(ILogger logger, string connectionId, int statusCode, string reason, long suppressed);
+
+    [LoggerMessage(52, LogLevel.Error, "JWT authorizer: cannot fetch the key set from {JwksUri} ({Reason}); handshakes whose token needs a key not already fetched are refused with HTTP 500 until it answers; {Suppressed} more failed fetches since the previous error")]
+    public static partial void JwksUnavailable(ILogger logger, Uri jwksUri, string reason, long suppressed);
+
+    [LoggerMessage(53, LogLevel.Information, "JWT authorizer: fetched {KeyCount} signing key(s) from {JwksUri}")]
+    public static partial void JwksFetched(ILogger logger, Uri jwksUri, int keyCount);
+
     [LoggerMessage(60, LogLevel.Warning, "WebSocket handshake from a page of origin {Origin} refused with 403 (list it in Switchboard:Security:AllowedOrigins to allow it); {Suppressed} more refused since the previous warning")]
     public static partial void HandshakeOriginRefused(ILogger logger, string origin, long suppressed);
 

@@ -21,9 +21,17 @@ public static class ProxyEventWriter
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Writes the event as one JSON object.</summary>
+    /// <summary>Writes the event as one JSON object: API Gateway's authorizer input when <see cref="RouteEvent.IsAuthorizerRequest"/>.</summary>
     public static void Write(Utf8JsonWriter writer, RouteEvent routeEvent)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(routeEvent);
+        if (routeEvent.IsAuthorizerRequest)
+        {
+            WriteAuthorizerRequest(writer, routeEvent);
+            return;
+        }
+
         writer.WriteStartObject();
         if (routeEvent.Headers is { } headers)
         {
@@ -47,6 +55,32 @@ public static class ProxyEventWriter
         writer.WriteEndObject();
     }
 
+    /// <summary>
+    /// The REQUEST authorizer's input: <c>type</c>, <c>methodArn</c>, the handshake's headers (with <c>Connection</c>
+    /// and <c>Upgrade</c>) and query (<c>{}</c> when none), <c>stageVariables</c> and the CONNECT request context.
+    /// </summary>
+    private static void WriteAuthorizerRequest(Utf8JsonWriter writer, RouteEvent routeEvent)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", "REQUEST");
+        writer.WriteString("methodArn", routeEvent.MethodArn);
+        IReadOnlyList<KeyValuePair<string, StringValues>> headers = routeEvent.Headers ?? [];
+        WriteSingleValues(writer, "headers", headers);
+        WriteMultiValues(writer, "multiValueHeaders", headers);
+        IReadOnlyList<KeyValuePair<string, StringValues>> query = routeEvent.QueryString ?? [];
+        WriteSingleValues(writer, "queryStringParameters", query);
+        WriteMultiValues(writer, "multiValueQueryStringParameters", query);
+        writer.WriteStartObject("stageVariables");
+        foreach (var (name, value) in routeEvent.StageVariables ?? new Dictionary<string, string>())
+        {
+            writer.WriteString(name, value);
+        }
+
+        writer.WriteEndObject();
+        WriteRequestContext(writer, routeEvent);
+        writer.WriteEndObject();
+    }
+
     /// <summary>The event as a UTF-8 JSON document.</summary>
     public static byte[] ToUtf8Bytes(RouteEvent routeEvent)
     {
@@ -67,6 +101,11 @@ public static class ProxyEventWriter
     {
         writer.WriteStartObject("requestContext");
         writer.WriteString("routeKey", e.RouteKey);
+        if (e.Authorizer is { } authorizer)
+        {
+            WriteAuthorizer(writer, authorizer);
+        }
+
         if (e.MessageId is not null)
         {
             writer.WriteString("messageId", e.MessageId);
@@ -97,6 +136,21 @@ public static class ProxyEventWriter
         writer.WriteString("domainName", e.DomainName);
         writer.WriteString("connectionId", e.ConnectionId);
         writer.WriteString("apiId", e.ApiId);
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>{principalId, …context, integrationLatency}</c>; context values keep their JSON types.</summary>
+    private static void WriteAuthorizer(Utf8JsonWriter writer, AuthorizerContext authorizer)
+    {
+        writer.WriteStartObject("authorizer");
+        writer.WriteString("principalId", authorizer.PrincipalId);
+        foreach (var (key, value) in authorizer.Context)
+        {
+            writer.WritePropertyName(key);
+            value.WriteTo(writer);
+        }
+
+        writer.WriteNumber("integrationLatency", authorizer.IntegrationLatency);
         writer.WriteEndObject();
     }
 

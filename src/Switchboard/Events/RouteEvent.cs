@@ -64,4 +64,24 @@ public sealed class RouteEvent
 
     /// <summary>Why the connection ended (DISCONNECT only); may be empty.</summary>
     public string? DisconnectReason { get; init; }
+
+    /// <summary>
+    /// What the <c>$connect</c> authorizer answered for this connection (<c>requestContext.authorizer</c>); the same on
+    /// every event of the connection; null when no authorizer is configured.
+    /// </summary>
+    public AuthorizerContext? Authorizer { get; init; }
+
+    /// <summary>
+    /// Set only on the event sent to a <c>$connect</c> authorizer (API Gateway's REQUEST authorizer input): the ARN its
+    /// policy is evaluated against, <c>arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect</c>. An
+    /// integration answers such an event with the authorizer's own result (principalId, policyDocument, context) as
+    /// the response body, not with a Lambda-proxy result.
+    /// </summary>
+    public string? MethodArn { get; init; }
+
+    /// <summary>The stage's variables; written in authorizer events only.</summary>
+    public IReadOnlyDictionary<string, string>? StageVariables { get; init; }
+
+    /// <summary>True for the event sent to a <c>$connect</c> authorizer (see <see cref="MethodArn"/>).</summary>
+    public bool IsAuthorizerRequest => MethodArn is not null;
 }

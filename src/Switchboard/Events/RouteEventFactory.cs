@@ -24,19 +24,37 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         "Connection", "Upgrade", "X-Amzn-Trace-Id", ForwardedFor, "X-Forwarded-Port", "X-Forwarded-Proto",
     };
 
+    /// <summary>The authorizer's event keeps the hop headers (API Gateway's does); the gateway's own still replace the client's.</summary>
+    private static readonly HashSet<string> ReplacedByGateway = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "X-Amzn-Trace-Id", ForwardedFor, "X-Forwarded-Port", "X-Forwarded-Proto",
+    };
+
     /// <summary>Never the client's Host header as such: see <see cref="AllowedHosts.DomainNameFor"/>.</summary>
     public string DomainNameFor(UpgradeRequest request) => hosts.DomainNameFor(request.Headers.Host, request.LocalPort);
 
     /// <summary>
-    /// The <c>$connect</c> event. <paramref name="client"/> is what the client used (behind trusted proxies, what they
-    /// reported): the event's <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Port</c>; <paramref name="sourceIp"/> is its address.
+    /// The <c>$connect</c> integration's event: the handshake as API Gateway passes it on, hop headers left out.
+    /// <paramref name="client"/> is what the client used (behind trusted proxies, what they reported): the event's
+    /// <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Port</c>; <paramref name="sourceIp"/> is its address.
     /// </summary>
-    public RouteEvent Connect(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent)
+    public RouteEvent Connect(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer) =>
+        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, NotCopied, authorizer, methodArn: null);
+
+    /// <summary>
+    /// The <c>$connect</c> authorizer's event (API Gateway's REQUEST authorizer input): the CONNECT event's request
+    /// context, every handshake header including <c>Connection</c> and <c>Upgrade</c>, the stage variables and the
+    /// method ARN its policy is evaluated against.
+    /// </summary>
+    public RouteEvent Authorize(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, string methodArn) =>
+        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, ReplacedByGateway, authorizer: null, methodArn);
+
+    private RouteEvent ConnectEvent(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, HashSet<string> notCopied, AuthorizerContext? authorizer, string? methodArn)
     {
         var headers = new List<KeyValuePair<string, StringValues>>(request.Headers.Count + 4);
         foreach (var header in request.Headers)
         {
-            if (!NotCopied.Contains(header.Key) && !header.Key.StartsWith(':'))
+            if (!notCopied.Contains(header.Key) && !header.Key.StartsWith(':'))
             {
                 headers.Add(header);
             }
@@ -69,6 +87,9 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
             UserAgent = userAgent,
             Headers = headers,
             QueryString = request.Query.Count == 0 ? null : request.Query.ToList(),
+            Authorizer = authorizer,
+            MethodArn = methodArn,
+            StageVariables = methodArn is null ? null : options.StageVariables,
         };
     }
 
@@ -87,6 +108,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         SourceIp = connection.SourceIp,
         UserAgent = connection.UserAgent,
         BodyUtf8 = body,
+        Authorizer = connection.Authorizer,
     };
 
     public RouteEvent Disconnect(GatewayConnection connection, string domainName, int statusCode, string reason, DateTimeOffset now) => new()
@@ -111,6 +133,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         ],
         DisconnectStatusCode = statusCode,
         DisconnectReason = reason,
+        Authorizer = connection.Authorizer,
     };
 
     /// <summary>An X-Ray style trace id: <c>Root=1-{epoch seconds, hex}-{96 random bits, hex}</c>.</summary>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Switchboard.Authorization;
 using Switchboard.Configuration;
 using Switchboard.Connections;
 using Switchboard.Backplane;
@@ -70,6 +71,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, ConnectionBudgetKestrelSetup>();
 
         AddIntegrationHttpClient(services);
+        ConnectAuthorizationFactory.AddJwksHttpClient(services);
         builder.AddIntegrationKind<HttpIntegrationKind>(IntegrationKinds.Http);
         builder.AddIntegrationKind<InProcessIntegrationKind>(IntegrationKinds.InProcess);
         return builder;

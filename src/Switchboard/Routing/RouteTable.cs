@@ -1,3 +1,5 @@
+using Switchboard.Authorization;
+
 namespace Switchboard.Routing;
 
 /// <summary>
@@ -9,7 +11,8 @@ internal sealed class RouteTable(
     IReadOnlyDictionary<string, CompiledRoute> customRoutes,
     CompiledRoute? connect,
     CompiledRoute? disconnect,
-    CompiledRoute? defaultRoute)
+    CompiledRoute? defaultRoute,
+    ConnectAuthorization? connectAuthorization = null)
 {
     public const string ConnectKey = "$connect";
     public const string DisconnectKey = "$disconnect";
@@ -22,6 +25,9 @@ internal sealed class RouteTable(
     public CompiledRoute? Disconnect => disconnect;
 
     public CompiledRoute? Default => defaultRoute;
+
+    /// <summary>The <c>$connect</c> route's authorizer; null when handshakes are not authorized.</summary>
+    public ConnectAuthorization? ConnectAuthorization => connectAuthorization;
 
     public int Count => customRoutes.Count + (connect is null ? 0 : 1) + (disconnect is null ? 0 : 1) + (defaultRoute is null ? 0 : 1);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Authorization;
 using Switchboard.Configuration;
 using Switchboard.Integrations;
 
@@ -11,6 +12,7 @@ internal static class RouteTableFactory
     {
         var custom = new Dictionary<string, CompiledRoute>(StringComparer.Ordinal);
         CompiledRoute? connect = null, disconnect = null, defaultRoute = null;
+        ConnectAuthorization? authorization = null;
         foreach (var route in options.Routes)
         {
             var compiled = new CompiledRoute(
@@ -22,6 +24,7 @@ internal static class RouteTableFactory
             {
                 case RouteTable.ConnectKey:
                     connect = compiled;
+                    authorization = route.Authorizer is { } authorizer ? ConnectAuthorizationFactory.Create(authorizer, options, services) : null;
                     break;
                 case RouteTable.DisconnectKey:
                     disconnect = compiled;
@@ -35,7 +38,7 @@ internal static class RouteTableFactory
             }
         }
 
-        return new RouteTable(RouteSelectionExpression.Parse(options.RouteSelectionExpression), custom, connect, disconnect, defaultRoute);
+        return new RouteTable(RouteSelectionExpression.Parse(options.RouteSelectionExpression), custom, connect, disconnect, defaultRoute, authorization);
     }
 
     private static IRouteIntegration CreateIntegration(IntegrationOptions integration, IServiceProvider services) =>

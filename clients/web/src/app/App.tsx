@@ -10,7 +10,7 @@ export function App() {
   // The WebSocket is opened when the Client page is first shown and then kept across tabs,
   // so opening only the console does not add a connection.
   const [clientWanted, setClientWanted] = useState(route === 'client');
-  const conn = useSwitchboard(config.wsUrl, clientWanted, config.reconnect);
+  const conn = useSwitchboard(config.wsUrl, clientWanted, config.reconnect, config.token);
 
   useEffect(() => {
     const onHashChange = () => setRoute(routeFromHash(window.location.hash));

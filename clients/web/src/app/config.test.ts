@@ -11,7 +11,7 @@ const loc = (over: Partial<{ protocol: string; host: string; search: string; has
 
 describe('readConfig', () => {
   it('defaults to the production stage on the page host', () => {
-    expect(readConfig(loc())).toEqual({ stage: 'production', wsUrl: 'ws://127.0.0.1:8080/production', reconnect: true });
+    expect(readConfig(loc())).toEqual({ stage: 'production', wsUrl: 'ws://127.0.0.1:8080/production', reconnect: true, token: null });
   });
 
   it('uses wss on https', () => {
@@ -19,9 +19,15 @@ describe('readConfig', () => {
   });
 
   it('reads ?stage= and ?ws=', () => {
-    expect(readConfig(loc({ search: '?stage=dev' }))).toEqual({ stage: 'dev', wsUrl: 'ws://127.0.0.1:8080/dev', reconnect: true });
+    expect(readConfig(loc({ search: '?stage=dev' }))).toEqual({ stage: 'dev', wsUrl: 'ws://127.0.0.1:8080/dev', reconnect: true, token: null });
     expect(readConfig(loc({ search: '?ws=ws%3A%2F%2F127.0.0.1%3A9000%2Fx' })).wsUrl).toBe('ws://127.0.0.1:9000/x');
     expect(readConfig(loc({ search: '?stage=' })).stage).toBe('production');
+  });
+
+  it('reads ?token= for the $connect authorizer, in the query or the hash', () => {
+    expect(readConfig(loc({ search: '?token=eyJ.a.b' })).token).toBe('eyJ.a.b');
+    expect(readConfig(loc({ hash: '#/?token=eyJ.c.d' })).token).toBe('eyJ.c.d');
+    expect(readConfig(loc({ search: '?token=' })).token).toBeNull();
   });
 
   it('reads ?reconnect=0', () => {
@@ -31,7 +37,7 @@ describe('readConfig', () => {
   });
 
   it("takes the serving gateway's stage when the URL names none", () => {
-    expect(readConfig(loc(), 'dev')).toEqual({ stage: 'dev', wsUrl: 'ws://127.0.0.1:8080/dev', reconnect: true });
+    expect(readConfig(loc(), 'dev')).toEqual({ stage: 'dev', wsUrl: 'ws://127.0.0.1:8080/dev', reconnect: true, token: null });
     expect(readConfig(loc({ search: '?stage=beta' }), 'dev').stage).toBe('beta');
     expect(readConfig(loc({ hash: '#/console?stage=beta' }), 'dev').stage).toBe('beta');
   });

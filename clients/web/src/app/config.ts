@@ -5,6 +5,8 @@ export interface AppConfig {
   wsUrl: string;
   /** Reconnect automatically after an unexpected close; `?reconnect=0` turns it off. */
   reconnect: boolean;
+  /** `?token=`: passed to the gateway's `$connect` authorizer as the handshake's `token` query parameter; null for none. */
+  token: string | null;
 }
 
 export const DEFAULT_STAGE = 'production';
@@ -29,7 +31,8 @@ export function servedStage(document: Pick<Document, 'querySelector'>): string |
  * `?stage=` and `?ws=` (full WebSocket URL) are read from the query string; a query inside the hash
  * (`#/console?stage=dev`) is honoured as a fallback. Without `?stage=` the stage is the one the gateway
  * that served the page named (`served`), else `production`.
- * `?reconnect=0` (or `false`/`off`/`no`) disables automatic reconnects.
+ * `?reconnect=0` (or `false`/`off`/`no`) disables automatic reconnects. `?token=` is a token for the gateway's
+ * `$connect` authorizer.
  */
 export function readConfig(location: LocationLike, served: string | null = null): AppConfig {
   const search = new URLSearchParams(location.search);
@@ -43,7 +46,7 @@ export function readConfig(location: LocationLike, served: string | null = null)
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const wsUrl = get('ws') ?? `${scheme}://${location.host}/${encodeURIComponent(stage)}`;
   const reconnect = !/^(0|false|off|no)$/i.test(get('reconnect') ?? '');
-  return { stage, wsUrl, reconnect };
+  return { stage, wsUrl, reconnect, token: get('token') };
 }
 
 export type Route = 'client' | 'console';

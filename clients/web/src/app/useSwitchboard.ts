@@ -66,13 +66,13 @@ export const initialState: ConnectionState = {
  * One SwitchboardClient for the app's lifetime, created once `enabled` turns true
  * (so opening only the console does not add a connection).
  */
-export function useSwitchboard(url: string, enabled: boolean, reconnect = true): Connection {
+export function useSwitchboard(url: string, enabled: boolean, reconnect = true, token: string | null = null): Connection {
   const [state, setState] = useState<ConnectionState>(initialState);
   const clientRef = useRef<SwitchboardClient | null>(null);
 
   useEffect(() => {
     if (!enabled) return;
-    const client = new SwitchboardClient({ url, reconnect: reconnect ? {} : false });
+    const client = new SwitchboardClient({ url, reconnect: reconnect ? {} : false, token: token ?? undefined });
     clientRef.current = client;
     let nextKey = 1;
 
@@ -102,7 +102,7 @@ export function useSwitchboard(url: string, enabled: boolean, reconnect = true):
       client.dispose();
       if (clientRef.current === client) clientRef.current = null;
     };
-  }, [url, enabled, reconnect]);
+  }, [url, enabled, reconnect, token]);
 
   const connect = useCallback(() => clientRef.current?.connect(), []);
   const disconnect = useCallback(() => clientRef.current?.close(1000, 'closed by user'), []);

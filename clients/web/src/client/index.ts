@@ -3,6 +3,8 @@ export type { Handler, Unsubscribe } from './emitter';
 export {
   SwitchboardClient,
   DEFAULT_RECONNECT,
+  DEFAULT_TOKEN_PARAMETER,
+  withToken,
   backoffBaseDelay,
   applyJitter,
   tryParseJson,

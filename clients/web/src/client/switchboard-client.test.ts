@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeWebSocket } from '../test/fake-websocket';
 import {
   SwitchboardClient,
+  withToken,
   applyJitter,
   backoffBaseDelay,
   DEFAULT_RECONNECT,
@@ -392,5 +393,42 @@ describe('status and events', () => {
     FakeWebSocket.last.serverMessage('1');
     FakeWebSocket.last.serverMessage('2');
     expect(seen).toEqual(['1']);
+  });
+});
+
+describe('token for the $connect authorizer', () => {
+  it('is sent as the token query parameter, keeping the rest of the URL', () => {
+    const { client } = makeClient({ url: 'ws://gateway.test/production?x=1', token: 'abc.def-ghi' });
+    client.connect();
+    expect(FakeWebSocket.last.url).toBe('ws://gateway.test/production?x=1&token=abc.def-ghi');
+  });
+
+  it('uses the configured parameter name and encodes the token', () => {
+    const { client } = makeClient({ token: 'a b+c/=', tokenParameter: 'access_token' });
+    client.connect();
+    expect(new globalThis.URL(FakeWebSocket.last.url).searchParams.get('access_token')).toBe('a b+c/=');
+    expect(new globalThis.URL(FakeWebSocket.last.url).searchParams.has('token')).toBe(false);
+  });
+
+  it('asks a token function again for every reconnect attempt', () => {
+    let n = 0;
+    const { client } = makeClient({ token: () => `t${++n}` });
+    client.connect();
+    expect(new globalThis.URL(FakeWebSocket.last.url).searchParams.get('token')).toBe('t1');
+    FakeWebSocket.last.serverClose(1006, '');
+    vi.runOnlyPendingTimers();
+    expect(new globalThis.URL(FakeWebSocket.last.url).searchParams.get('token')).toBe('t2');
+  });
+
+  it('sends no parameter without a token, and the client URL never shows it', () => {
+    const { client } = makeClient({ token: () => undefined });
+    client.connect();
+    expect(FakeWebSocket.last.url).toBe(URL);
+    expect(withToken(URL, '')).toBe(URL);
+    expect(new SwitchboardClient({ url: URL, token: 'secret' }).url).toBe(URL);
+  });
+
+  it('replaces a token already in the URL', () => {
+    expect(withToken('ws://gateway.test/p?token=old', 'new')).toBe('ws://gateway.test/p?token=new');
   });
 });

@@ -80,6 +80,25 @@ export interface SwitchboardClientOptions {
   WebSocketImpl?: WebSocketConstructor;
   /** Random source in [0, 1) used for jitter; defaults to `Math.random`. */
   random?: () => number;
+  /**
+   * A token for the gateway's `$connect` authorizer, sent as the query parameter `tokenParameter` (browsers cannot set
+   * headers on a WebSocket handshake). A function is called before every attempt, reconnects included, so a refreshed
+   * token is used; `undefined` or `''` sends none.
+   */
+  token?: string | (() => string | undefined);
+  /** The query parameter that carries `token`; must match the gateway's `Jwt:TokenQueryParameter`. Default `token`. */
+  tokenParameter?: string;
+}
+
+/** The query parameter `token` is sent in unless `tokenParameter` names another. */
+export const DEFAULT_TOKEN_PARAMETER = 'token';
+
+/** `url` with `parameter=token` set in its query (replacing one already there); `url` itself when there is no token. */
+export function withToken(url: string, token: string | undefined, parameter: string = DEFAULT_TOKEN_PARAMETER): string {
+  if (!token) return url;
+  const target = new URL(url);
+  target.searchParams.set(parameter, token);
+  return target.toString();
 }
 
 const CONNECTING = 0;
@@ -136,6 +155,8 @@ export class SwitchboardClient extends TypedEmitter<SwitchboardClientEvents> {
   private readonly reconnectOptions: Required<ReconnectOptions> | null;
   private readonly WebSocketImpl: WebSocketConstructor | undefined;
   private readonly random: () => number;
+  private readonly token: SwitchboardClientOptions['token'];
+  private readonly tokenParameter: string;
 
   private ws: WebSocketLike | null = null;
   private state: ClientState = 'idle';
@@ -153,6 +174,8 @@ export class SwitchboardClient extends TypedEmitter<SwitchboardClientEvents> {
       options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...stripUndefined(options.reconnect ?? {}) };
     this.WebSocketImpl = options.WebSocketImpl;
     this.random = options.random ?? Math.random;
+    this.token = options.token;
+    this.tokenParameter = options.tokenParameter ?? DEFAULT_TOKEN_PARAMETER;
   }
 
   /** Current state; `idle` before the first `connect()`. */
@@ -241,9 +264,10 @@ export class SwitchboardClient extends TypedEmitter<SwitchboardClientEvents> {
     }
     let ws: WebSocketLike;
     try {
-      ws = new Impl(this.url);
+      const token = typeof this.token === 'function' ? this.token() : this.token;
+      ws = new Impl(withToken(this.url, token, this.tokenParameter));
     } catch (cause) {
-      // A malformed URL never gets better: report and stop.
+      // A malformed URL never gets better: report and stop. The message names the URL without the token.
       this.fail(`cannot open WebSocket to ${this.url}`, cause);
       return;
     }

@@ -10,7 +10,8 @@ namespace Switchboard.Integrations.Http;
 /// (<c>{"statusCode":200,"headers":{},"body":"…"}</c>) back — how an HTTP backend stands in for a Lambda function.
 /// </summary>
 /// <remarks>
-/// The backend's own HTTP status must be 2xx (anything else is a failed invocation, like a Lambda error);
+/// For an authorizer event (<see cref="RouteEvent.IsAuthorizerRequest"/>) the answer is passed on unread instead.
+/// Otherwise the backend's own HTTP status must be 2xx (anything else is a failed invocation, like a Lambda error);
 /// an empty 2xx answer counts as <c>{"statusCode":200}</c>; a body that is not a JSON object is a failure.
 /// </remarks>
 internal sealed class HttpIntegration(HttpClient httpClient, Uri uri, IReadOnlyDictionary<string, string> headers) : IRouteIntegration
@@ -37,6 +38,11 @@ internal sealed class HttpIntegration(HttpClient httpClient, Uri uri, IReadOnlyD
             using var response = await httpClient
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
                 .ConfigureAwait(false);
+            if (routeEvent.IsAuthorizerRequest)
+            {
+                return await ReadAuthorizerAnswerAsync(response, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 return IntegrationResult.Failure($"backend {uri} answered HTTP {(int)response.StatusCode}");
@@ -58,6 +64,21 @@ internal sealed class HttpIntegration(HttpClient httpClient, Uri uri, IReadOnlyD
         {
             return IntegrationResult.Failure($"call to backend {uri} was cancelled");
         }
+    }
+
+    /// <summary>
+    /// An authorizer's answer is its own result document, not a Lambda-proxy result: passed on as the body, with the
+    /// backend's HTTP status (401 means <c>Unauthorized</c>), for the authorizer to read.
+    /// </summary>
+    private async Task<IntegrationResult> ReadAuthorizerAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength > MaxResultBytes)
+        {
+            return IntegrationResult.Failure($"backend {uri} answered more than {MaxResultBytes} bytes");
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return IntegrationResult.Success(new RouteResponse { StatusCode = (int)response.StatusCode, Body = body });
     }
 
     /// <summary>Parses a Lambda-proxy result.</summary>

@@ -1,0 +1,24 @@
+using System.Diagnostics;
+using Switchboard.Events;
+using Switchboard.Routing;
+
+namespace Switchboard.Authorization;
+
+/// <summary>
+/// API Gateway's REQUEST authorizer: the authorizer event goes to an integration of any kind (through the same
+/// invoker as routes, so under its timeout and with its logs and metrics) and its answer is read by
+/// <see cref="AuthorizerResponse"/>.
+/// </summary>
+internal sealed class RequestAuthorizer(CompiledRoute integration, string methodArn, RouteInvoker invoker, RouteEventFactory events) : IConnectAuthorizer
+{
+    /// <summary>The route key the authorizer's calls are logged and measured under.</summary>
+    public const string RouteKey = "$connect:authorizer";
+
+    public async ValueTask<AuthorizerDecision> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var authorizerEvent = events.Authorize(request.Upgrade, request.Client, request.ConnectionId, request.ConnectedAt, request.SourceIp, request.UserAgent, methodArn);
+        var result = await invoker.InvokeAsync(integration, authorizerEvent, cancellationToken).ConfigureAwait(false);
+        return AuthorizerResponse.Evaluate(result, methodArn, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}
