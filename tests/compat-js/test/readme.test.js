@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { packageRoot, run, startGateway } from './helpers/gateway.js';
+import { freePort } from './helpers/process.js';
 import { redisServerAvailable } from './helpers/redis.js';
 import { WscatSession } from './helpers/wscat.js';
 
@@ -44,18 +45,6 @@ function commands(text) {
     .split('\n')
     .map((line) => line.replace(/\s+#\s.*$/, '').trim())
     .filter((line) => line !== '');
-}
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Replaces each README port (`from`) with this run's port (`to`), wherever it appears as a port. */

@@ -1,4 +1,5 @@
-// Tracking and stopping a child process started by a test helper, by its PID.
+// Tracking and stopping a child process started by a test helper, by its PID; free ports for the processes.
+import { createServer } from 'node:net';
 
 /** Adds `child` to `running` until it exits; returns a promise of its `{ code, signal }`. */
 export function trackExit(child, running) {
@@ -27,4 +28,16 @@ export async function stopChild(child, exited, killAfterMs) {
   }, killAfterMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
 }

@@ -1,25 +1,12 @@
 // Starts a throwaway redis-server on a free loopback port (no persistence) for tests that run several gateway
 // nodes sharing one Redis registry, and stops it by its PID.
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { stopChild, trackExit } from './process.js';
+import { freePort, stopChild, trackExit } from './process.js';
 
 /** Whether redis-server can be run here. */
 export function redisServerAvailable() {
   const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
   return !probe.error && probe.status === 0;
-}
-
-/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 const running = new Set();
