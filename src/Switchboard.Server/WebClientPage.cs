@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
@@ -14,8 +15,10 @@ namespace Switchboard.Server;
 /// every other file of the web root is left to the static file middleware.
 /// </summary>
 /// <remarks>
-/// A WebSocket handshake for <c>/</c> is never answered with the page: it goes on to the gateway's endpoint, which is
-/// mounted there when the base path is <c>""</c> (and answers 404 through routing otherwise, as before).
+/// A request for <c>/</c> that asks for a protocol upgrade (a WebSocket handshake) is never answered with the page: it
+/// goes on to the gateway's endpoint, which is mounted there when the base path is <c>""</c> (otherwise routing
+/// answers it 404). Without the direct upgrade no WebSocket middleware runs before this one, so the upgrade feature,
+/// not <c>HttpContext.WebSockets</c>, is what tells a handshake apart.
 /// </remarks>
 internal static class WebClientPage
 {
@@ -41,7 +44,7 @@ internal static class WebClientPage
             var request = context.Request;
             if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) ||
                 !(request.Path.Value is "/" or "/index.html") ||
-                context.WebSockets.IsWebSocketRequest)
+                context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true })
             {
                 return next(context);
             }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.FileProviders;
+using Switchboard.Server;
 using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
@@ -106,5 +108,37 @@ public sealed class BasePathTests
             // The custom domain's name is the Host the client used: a handler's callback URL is https://{domainName}/{basePath}.
             Assert.Equal(harness.Gateway.BaseUri.Authority, message.DomainName);
         }
+    }
+
+    /// <summary>
+    /// At the root, <c>/</c> is both the executable's page and the WebSocket endpoint: a plain GET gets the page (with
+    /// the base path meta), a GET with a WebSocket upgrade reaches the gateway — on the HTTP pipeline too, where the
+    /// page middleware runs first.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AtTheRoot_PlainGetGetsThePage_AndAHandshakeGetsTheGateway(bool directUpgrade)
+    {
+        using var webRoot = new TemporaryDirectory();
+        await File.WriteAllTextAsync(Path.Combine(webRoot.Path, "index.html"), "<html><head><title>page</title></head><body></body></html>");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Switchboard:Stage"] = Stage,
+            ["Switchboard:BasePath"] = "",
+            ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false",
+        };
+        await using var gateway = await TestGateway.StartAsync(
+            settings,
+            configureBuilder: builder => builder.Environment.WebRootFileProvider = new PhysicalFileProvider(webRoot.Path),
+            configureApp: app => app.UseWebClientPage(_ => { }));
+        using var http = new HttpClient();
+
+        var page = await http.GetStringAsync(gateway.BaseUri);
+        Assert.Contains("<meta name=\"switchboard-stage\" content=\"dev\"><meta name=\"switchboard-base-path\" content=\"\">", page, StringComparison.Ordinal);
+
+        await using var client = await gateway.ConnectAsync();
+        Assert.Equal("/", gateway.WebSocketUri.AbsolutePath);
+        await client.SendTextAsync("hello");
     }
 }
