@@ -17,7 +17,9 @@ internal static class StartupBanner
     public static string Describe(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
-        var stage = Uri.EscapeDataString(options.Stage);
+        // Stage names and base paths are letters, digits, '-' and '_' (validated): nothing to escape.
+        var webSocketPath = ApiPath.WebSocket(options);
+        var managementPrefix = ApiPath.ManagementPrefix(options);
         var lines = new List<string>
         {
             $"Switchboard {Version} — stage '{options.Stage}', {options.Routes.Count} route(s), registry: {DescribeRegistry(services)}",
@@ -26,10 +28,10 @@ internal static class StartupBanner
         {
             var http = Browsable(address).TrimEnd('/');
             var ws = http.StartsWith("https:", StringComparison.Ordinal) ? "wss" + http[5..] : "ws" + http[4..];
-            lines.Add($"  WebSocket    {ws}/{stage}");
+            lines.Add($"  WebSocket    {ws}{webSocketPath}");
             lines.Add($"  Page         {http}/");
             lines.Add($"  Console      {http}/#/console");
-            lines.Add($"  Management   {http}/{stage}/@connections");
+            lines.Add($"  Management   {http}{managementPrefix}/@connections");
         }
 
         return string.Join(Environment.NewLine, lines);

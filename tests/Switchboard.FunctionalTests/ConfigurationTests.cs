@@ -166,6 +166,24 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task ConfigCheck_UndefinedStageVariableOrBadBasePath_FailsNamingTheKey()
+    {
+        var file = Write("stage-variables.json", """
+            { "Switchboard": { "BasePath": "a/b", "StageVariables": { "backend": "127.0.0.1:9", "bad-name": "x" },
+              "Routes": [ { "RouteKey": "$default", "Integration": { "Type": "http", "Uri": "http://${stageVariables.backend}/${stageVariables.backnd}" } } ] } }
+            """);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.NotEqual(0, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Switchboard:Routes:0:Integration:Uri: refers to ${stageVariables.backnd}, but Switchboard:StageVariables defines no 'backnd' (did you mean 'backend'?)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("${stageVariables.backend}", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:StageVariables:bad-name: 'bad-name' is not a valid stage variable name", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:BasePath: 'a/b' is not a base path", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DefinitionThatIsNotJson_StopsStartup_WithAClearMessage()
     {
         var file = Write("not-json.json", "Switchboard:\n  Stage: production\n");

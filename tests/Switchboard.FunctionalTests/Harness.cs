@@ -61,7 +61,7 @@ internal sealed class Harness : IAsyncDisposable
         return (client, (await Recorder.NextAsync("$connect")).ConnectionId);
     }
 
-    public Uri Url(string pathAndQuery) => new($"{Gateway.ManagementEndpoint}{pathAndQuery}");
+    public Uri Url(string pathAndQuery) => new($"{Gateway.ManagementBase}{pathAndQuery}");
 
     public Task<HttpResponseMessage> PostAsync(string id, byte[] body) => PostAsync(id, new ByteArrayContent(body));
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Switchboard.Configuration;
 using Switchboard.Sqlite;
 
 namespace Switchboard.Testing;
@@ -19,13 +20,17 @@ public sealed class TestGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestGateway(WebApplication app, Uri baseUri, string stage, TemporaryDirectory directory)
+    private TestGateway(WebApplication app, Uri baseUri, string stage, string? basePath, TemporaryDirectory directory)
     {
         _app = app;
         BaseUri = baseUri;
         Stage = stage;
+        _pathPrefix = (basePath ?? stage) is { Length: > 0 } segment ? "/" + segment : "";
         Directory = directory;
     }
+
+    /// <summary>Where the API is mounted: <c>/{stage}</c>, <c>/{Switchboard:BasePath}</c>, or "" at the root.</summary>
+    private readonly string _pathPrefix;
 
     public Uri BaseUri { get; }
 
@@ -35,13 +40,19 @@ public sealed class TestGateway : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>ws://127.0.0.1:port/stage (wss:// on an https endpoint)</summary>
-    public Uri WebSocketUri => new($"{(BaseUri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{BaseUri.Authority}/{Stage}");
+    /// <summary>ws://127.0.0.1:port/stage (wss:// on an https endpoint; the base path instead of the stage when one is set)</summary>
+    public Uri WebSocketUri => new($"{(BaseUri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{BaseUri.Authority}{(_pathPrefix.Length == 0 ? "/" : _pathPrefix)}");
 
-    /// <summary>http://127.0.0.1:port/stage — what an AWS SDK's endpoint is set to (https:// on an https endpoint).</summary>
-    public Uri ManagementEndpoint => new($"{BaseUri.Scheme}://{BaseUri.Authority}/{Stage}");
+    /// <summary>http://127.0.0.1:port/stage — what an AWS SDK's endpoint is set to (https:// on an https endpoint; no path at the root).</summary>
+    public Uri ManagementEndpoint => new(ManagementBase);
 
-    public Uri ConnectionUri(string connectionId) => new($"{ManagementEndpoint}/@connections/{Uri.EscapeDataString(connectionId)}");
+    /// <summary>
+    /// <see cref="ManagementEndpoint"/> as text without a trailing slash, to append <c>/@connections</c> to: a
+    /// <see cref="Uri"/> with an empty path prints as <c>http://host:port/</c>.
+    /// </summary>
+    public string ManagementBase => $"{BaseUri.Scheme}://{BaseUri.Authority}{_pathPrefix}";
+
+    public Uri ConnectionUri(string connectionId) => new($"{ManagementBase}/@connections/{Uri.EscapeDataString(connectionId)}");
 
     /// <summary>Starts a gateway. <paramref name="settings"/> keys are full configuration paths (<c>Switchboard:Routes:0:RouteKey</c>).</summary>
     /// <param name="configureApp">Adds application middleware: runs after path normalization, before routing.</param>
@@ -86,7 +97,8 @@ public sealed class TestGateway : IAsyncDisposable
         configureEndpoints?.Invoke(endpoints);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new TestGateway(app, new Uri(address), all.TryGetValue("Switchboard:Stage", out var stage) && stage is not null ? stage : "production", directory);
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>().Value;
+        return new TestGateway(app, new Uri(address), options.Stage, options.BasePath, directory);
     }
 
     /// <summary>Opens a client WebSocket; throws <see cref="WebSocketException"/> when the handshake is refused.</summary>
@@ -123,7 +135,7 @@ public sealed class TestGateway : IAsyncDisposable
 
     public async Task<IReadOnlyList<string>> ListIdsAsync(HttpClient http)
     {
-        using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri($"{ManagementEndpoint}/@connections?limit=1000")));
+        using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri($"{ManagementBase}/@connections?limit=1000")));
         return document.RootElement.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("connectionId").GetString()!).ToList();
     }
 

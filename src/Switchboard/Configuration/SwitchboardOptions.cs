@@ -22,8 +22,19 @@ public sealed class SwitchboardOptions
     /// </summary>
     public string? DomainName { get; set; }
 
-    /// <summary>The stage's variables: <c>stageVariables</c> in authorizer events, and <c>stageVariables.X</c> identity sources.</summary>
+    /// <summary>
+    /// The stage's variables: <c>stageVariables</c> in events, <c>stageVariables.X</c> identity sources, and
+    /// <c>${stageVariables.X}</c> in integration URLs (resolved once at startup).
+    /// </summary>
     public Dictionary<string, string> StageVariables { get; set; } = [];
+
+    /// <summary>
+    /// Where the API is mounted, as a custom domain's API mapping mounts a stage: null (the default) keeps the stage
+    /// segment (<c>/{Stage}</c>, <c>/{Stage}/@connections</c>); <c>""</c> mounts it at the root (<c>/</c>,
+    /// <c>/@connections</c>); a single path segment such as <c>chat</c> mounts it there (<c>/chat</c>,
+    /// <c>/chat/@connections</c>). Events keep the real <see cref="Stage"/> either way.
+    /// </summary>
+    public string? BasePath { get; set; }
 
     /// <summary>The route selection expression applied to every incoming message.</summary>
     public string RouteSelectionExpression { get; set; } = "$request.body.action";

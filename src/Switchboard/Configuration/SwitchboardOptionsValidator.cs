@@ -33,9 +33,14 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         var errors = new List<string>();
         void Error(string key, string message) => errors.Add($"{Root}:{key}: {message}");
 
-        if (string.IsNullOrEmpty(options.Stage) || !options.Stage.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        if (string.IsNullOrEmpty(options.Stage) || !ApiPath.IsSegment(options.Stage))
         {
             Error("Stage", $"'{options.Stage}' is not a valid stage name (letters, digits, '-' and '_')");
+        }
+
+        if (options.BasePath is { Length: > 0 } basePath && !ApiPath.IsSegment(basePath))
+        {
+            Error("BasePath", $"'{basePath}' is not a base path: one path segment of letters, digits, '-' and '_' without slashes (\"chat\"), or \"\" for the root");
         }
 
         if (string.IsNullOrWhiteSpace(options.ApiId))
@@ -66,6 +71,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
 
         NetworkOptionsValidation.Validate(options, Error);
+        StageVariablesValidation.Validate(options, Error);
         ManagementAuthenticationValidation.Validate(options.Management.Authentication, Error);
         return errors;
     }

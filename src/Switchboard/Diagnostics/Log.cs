@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Information, "Switchboard stage '{Stage}': {RouteCount} route(s), WebSocket endpoint /{Stage}, management API /{Stage}/@connections")]
     public static partial void Started(ILogger logger, string stage, int routeCount);
 
+    [LoggerMessage(88, LogLevel.Information, "Switchboard stage '{Stage}' under Switchboard:BasePath: {RouteCount} route(s), WebSocket endpoint {WebSocketPath}, management API {ManagementPrefix}/@connections")]
+    public static partial void StartedUnderBasePath(ILogger logger, string stage, int routeCount, string webSocketPath, string managementPrefix);
+
     [LoggerMessage(14, LogLevel.Warning, "Management call from non-loopback address {RemoteAddress} refused (set Switchboard:Management:AllowRemote to allow it); {Suppressed} more refused since the previous warning")]
     public static partial void RemoteManagementRefused(ILogger logger, string remoteAddress, long suppressed);
 

@@ -45,6 +45,11 @@ public static class ProxyEventWriter
             WriteMultiValues(writer, "multiValueQueryStringParameters", query);
         }
 
+        if (routeEvent.StageVariables is { Count: > 0 } stageVariables)
+        {
+            WriteStageVariables(writer, stageVariables);
+        }
+
         WriteRequestContext(writer, routeEvent);
         if (routeEvent.EventType == RouteEventType.Message)
         {
@@ -70,14 +75,19 @@ public static class ProxyEventWriter
         IReadOnlyList<KeyValuePair<string, StringValues>> query = routeEvent.QueryString ?? [];
         WriteSingleValues(writer, "queryStringParameters", query);
         WriteMultiValues(writer, "multiValueQueryStringParameters", query);
+        WriteStageVariables(writer, routeEvent.StageVariables ?? System.Collections.Frozen.FrozenDictionary<string, string>.Empty);
+        WriteRequestContext(writer, routeEvent);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStageVariables(Utf8JsonWriter writer, IReadOnlyDictionary<string, string> stageVariables)
+    {
         writer.WriteStartObject("stageVariables");
-        foreach (var (name, value) in routeEvent.StageVariables ?? new Dictionary<string, string>())
+        foreach (var (name, value) in stageVariables)
         {
             writer.WriteString(name, value);
         }
 
-        writer.WriteEndObject();
-        WriteRequestContext(writer, routeEvent);
         writer.WriteEndObject();
     }
 

@@ -38,7 +38,11 @@ public sealed class RouteEvent
     /// <summary>The API id.</summary>
     public required string ApiId { get; init; }
 
-    /// <summary>Where backends reach the management API: <c>{DomainName}/{Stage}/@connections</c>.</summary>
+    /// <summary>
+    /// Where backends reach the management API: <c>{DomainName}/{Stage}/@connections</c>, or
+    /// <c>{DomainName}/{BasePath}/@connections</c> when the API is mounted under <c>Switchboard:BasePath</c>
+    /// (as under an API Gateway custom domain, whose name this then is).
+    /// </summary>
     public required string DomainName { get; init; }
 
     /// <summary>The client's IP address.</summary>
@@ -79,7 +83,11 @@ public sealed class RouteEvent
     /// </summary>
     public string? MethodArn { get; init; }
 
-    /// <summary>The stage's variables; written in authorizer events only.</summary>
+    /// <summary>
+    /// The stage's variables (<c>Switchboard:StageVariables</c>), the same instance on every event; null when the
+    /// definition has none. Proxy events carry them as <c>stageVariables</c> only when there are some; authorizer
+    /// events always (<c>{}</c> when none), as API Gateway's do.
+    /// </summary>
     public IReadOnlyDictionary<string, string>? StageVariables { get; init; }
 
     /// <summary>True for the event sent to a <c>$connect</c> authorizer (see <see cref="MethodArn"/>).</summary>

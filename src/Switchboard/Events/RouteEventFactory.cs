@@ -30,6 +30,13 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         "X-Amzn-Trace-Id", ForwardedFor, "X-Forwarded-Port", "X-Forwarded-Proto",
     };
 
+    /// <summary>
+    /// <c>Switchboard:StageVariables</c>, copied once per configuration snapshot and shared by every event (no
+    /// allocation per event); null when there are none, so that proxy events leave the key out.
+    /// </summary>
+    private readonly IReadOnlyDictionary<string, string>? _stageVariables =
+        options.StageVariables.Count == 0 ? null : System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(options.StageVariables, StringComparer.Ordinal);
+
     /// <summary>Never the client's Host header as such: see <see cref="AllowedHosts.DomainNameFor"/>.</summary>
     public string DomainNameFor(UpgradeRequest request) => hosts.DomainNameFor(request.Headers.Host, request.LocalPort);
 
@@ -89,7 +96,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
             QueryString = request.Query.Count == 0 ? null : request.Query.ToList(),
             Authorizer = authorizer,
             MethodArn = methodArn,
-            StageVariables = methodArn is null ? null : options.StageVariables,
+            StageVariables = _stageVariables,
         };
     }
 
@@ -109,6 +116,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         UserAgent = connection.UserAgent,
         BodyUtf8 = body,
         Authorizer = connection.Authorizer,
+        StageVariables = _stageVariables,
     };
 
     public RouteEvent Disconnect(GatewayConnection connection, string domainName, int statusCode, string reason, DateTimeOffset now) => new()
@@ -134,6 +142,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         DisconnectStatusCode = statusCode,
         DisconnectReason = reason,
         Authorizer = connection.Authorizer,
+        StageVariables = _stageVariables,
     };
 
     /// <summary>An X-Ray style trace id: <c>Root=1-{epoch seconds, hex}-{96 random bits, hex}</c>.</summary>

@@ -17,7 +17,9 @@ public static class SwitchboardEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the WebSocket endpoint <c>/{stage}</c> and the management API under <c>/{stage}/@connections</c>
-    /// (plus <c>/{stage}/@broadcast</c> and <c>/{stage}/@stats</c>). The site root is left to the application.
+    /// (plus <c>/{stage}/@broadcast</c> and <c>/{stage}/@stats</c>), or under <c>Switchboard:BasePath</c> instead of
+    /// the stage when one is set. The site root is left to the application unless the base path is <c>""</c>; then
+    /// <c>/</c> is the WebSocket endpoint, and a page served there must let WebSocket handshakes pass.
     /// </summary>
     /// <returns>
     /// The endpoints' conventions, for the application's policies: <c>app.MapSwitchboard().Management.RequireAuthorization("ops")</c>.
@@ -30,15 +32,23 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         var options = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.HostingCategory);
         var handler = services.GetRequiredService<WebSocketSessionHandler>();
-        IEndpointConventionBuilder webSocket = endpoints.Map("/" + options.Stage, handler.HandleAsync);
+        IEndpointConventionBuilder webSocket = endpoints.Map(ApiPath.WebSocket(options), handler.HandleAsync);
         if (options.Transport.DirectUpgrade)
         {
-            webSocket = new DirectUpgradeConventionWarning(webSocket, logger, options.Stage);
+            webSocket = new DirectUpgradeConventionWarning(webSocket, logger, ApiPath.Segment(options));
         }
 
-        var management = ManagementEndpoints.Map(endpoints, options.Stage);
+        var management = ManagementEndpoints.Map(endpoints, ApiPath.ManagementPrefix(options));
 
-        Log.Started(logger, options.Stage, services.GetRequiredService<RouteTable>().Count);
+        var routeCount = services.GetRequiredService<RouteTable>().Count;
+        if (options.BasePath is null)
+        {
+            Log.Started(logger, options.Stage, routeCount);
+        }
+        else
+        {
+            Log.StartedUnderBasePath(logger, options.Stage, routeCount, ApiPath.WebSocket(options), ApiPath.ManagementPrefix(options));
+        }
         LogBudget(logger, services.GetRequiredService<ConnectionBudget>());
         return new SwitchboardEndpointConventionBuilder(webSocket, management);
     }

@@ -34,6 +34,8 @@ public static class SwitchboardServiceCollectionExtensions
     {
         var builder = new SwitchboardBuilder(services, configuration);
         builder.AddSettings<SwitchboardOptions>(new SwitchboardConfigurationSection("", typeof(SwitchboardOptions)));
+        // Before validation, so that the checks and the integrations see the URLs the calls will use.
+        services.PostConfigure<SwitchboardOptions>(StageVariableReferences.ResolveAll);
         services.AddSingleton<IValidateOptions<SwitchboardOptions>, SwitchboardOptionsValidator>();
         services.AddMetrics();
 

@@ -47,18 +47,18 @@ internal sealed class ManagementEndpoints
     }
 
     /// <summary>
-    /// Maps the endpoints under <c>/{stage}</c> as one group, with the default access checks as its metadata, and
+    /// Maps the endpoints under <paramref name="prefix"/> (<c>/{stage}</c>, <c>/{basePath}</c>, or "" for the root) as one group, with the default access checks as its metadata, and
     /// returns the group for the application's conventions. The endpoints are plain request delegates with their
     /// services resolved once here: no parameter binding, endpoint filter or request-scoped service lookups on the way
     /// to <see cref="ConnectionManager"/> unless the application adds them.
     /// </summary>
-    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder endpoints, string stage)
+    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder endpoints, string prefix)
     {
         var services = endpoints.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>();
         var allowedOrigins = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management.AllowedOrigins;
         var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger, new ManagementCors(allowedOrigins));
-        var group = endpoints.MapGroup("/" + stage);
+        var group = endpoints.MapGroup(prefix);
         group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.PostToConnectionAsync);
         group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.GetConnectionAsync);
         group.MapDelete($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.DeleteConnectionAsync);
@@ -72,10 +72,10 @@ internal sealed class ManagementEndpoints
         if (allowedOrigins.Count > 0)
         {
             // Outside the group: a preflight carries no credentials, so the access checks would refuse it; it changes nothing.
-            api.MapPreflight(endpoints, stage, $"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", ["GET", "POST", "DELETE"]);
-            api.MapPreflight(endpoints, stage, $"/{ConnectionsSegment}", ["GET"]);
-            api.MapPreflight(endpoints, stage, "/@broadcast", ["POST"]);
-            api.MapPreflight(endpoints, stage, "/@stats", ["GET"]);
+            api.MapPreflight(endpoints, prefix, $"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", ["GET", "POST", "DELETE"]);
+            api.MapPreflight(endpoints, prefix, $"/{ConnectionsSegment}", ["GET"]);
+            api.MapPreflight(endpoints, prefix, "/@broadcast", ["POST"]);
+            api.MapPreflight(endpoints, prefix, "/@stats", ["GET"]);
         }
 
         // Any other stage answers like API Gateway does for a wrong stage or path.
@@ -110,8 +110,8 @@ internal sealed class ManagementEndpoints
         yield return new ManagementRateLimitCheck(services.GetRequiredService<RateLimiting.GatewayRateLimits>(), services.GetRequiredService<SwitchboardMetrics>(), logger, time);
     }
 
-    private void MapPreflight(IEndpointRouteBuilder endpoints, string stage, string path, string[] methods) =>
-        endpoints.MapMethods("/" + stage + path, [HttpMethods.Options], context => _cors.PreflightAsync(context, methods));
+    private void MapPreflight(IEndpointRouteBuilder endpoints, string prefix, string path, string[] methods) =>
+        endpoints.MapMethods(prefix + path, [HttpMethods.Options], context => _cors.PreflightAsync(context, methods));
 
     /// <summary>
     /// Makes an endpoint go through what every management call goes through: its own request id, the access checks

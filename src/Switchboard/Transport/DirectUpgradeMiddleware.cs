@@ -47,8 +47,9 @@ internal sealed class DirectUpgradeMiddleware
         _time = services.GetRequiredService<TimeProvider>();
         _hosts = services.GetRequiredService<AllowedHosts>();
         _budget = services.GetRequiredService<Connections.ConnectionBudget>();
-        var stage = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Stage;
-        _requestLinePrefix = Encoding.ASCII.GetBytes($"GET /{stage}");
+        // "GET /" at the root (Switchboard:BasePath ""): the parser still requires a space, '?' or '/' after it.
+        var segment = ApiPath.Segment(services.GetRequiredService<IOptions<SwitchboardOptions>>().Value);
+        _requestLinePrefix = Encoding.ASCII.GetBytes($"GET /{segment}");
         var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         _maxHeadBytes = limits.MaxRequestLineSize + limits.MaxRequestHeadersTotalSize;
         // Kestrel keeps "no timeout" as TimeSpan.MaxValue, beyond what a timer takes.

@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ClientPage } from './ClientPage';
 import { ConsolePage } from './ConsolePage';
-import { readConfig, routeFromHash, servedStage, type Route } from './config';
+import { readConfig, routeFromHash, servedBasePath, servedStage, type Route } from './config';
 import { useSwitchboard } from './useSwitchboard';
 
 export function App() {
-  const config = useMemo(() => readConfig(window.location, servedStage(document)), []);
+  const config = useMemo(() => readConfig(window.location, servedStage(document), servedBasePath(document)), []);
   const [route, setRoute] = useState<Route>(() => routeFromHash(window.location.hash));
   // The WebSocket is opened when the Client page is first shown and then kept across tabs,
   // so opening only the console does not add a connection.
@@ -51,7 +51,7 @@ export function App() {
       </header>
       <main className="main">
         {route === 'console' ? (
-          <ConsolePage stage={config.stage} ownConnectionId={conn.connectionId} />
+          <ConsolePage stage={config.stage} basePath={config.basePath} ownConnectionId={conn.connectionId} />
         ) : (
           <ClientPage conn={conn} />
         )}

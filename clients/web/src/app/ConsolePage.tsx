@@ -51,13 +51,13 @@ function ApiKeyCard({ request, onSubmit }: { request: KeyRequest; onSubmit: (key
   );
 }
 
-export function ConsolePage({ stage, ownConnectionId }: { stage: string; ownConnectionId: string | null }) {
+export function ConsolePage({ stage, basePath, ownConnectionId }: { stage: string; basePath?: string; ownConnectionId: string | null }) {
   const storage = useMemo(tabStorage, []);
   const [apiKey, setApiKey] = useState(() => loadOperatorKey(storage));
   const [keyRequest, setKeyRequest] = useState<KeyRequest | null>(null);
   const keyRequestRef = useRef<KeyRequest | null>(null);
   keyRequestRef.current = keyRequest;
-  const api = useMemo(() => new ManagementClient({ stage, apiKey }), [stage, apiKey]);
+  const api = useMemo(() => new ManagementClient({ stage, basePath, apiKey }), [stage, basePath, apiKey]);
 
   /** True when `error` means the console needs (another) key; the card then asks for it and refreshes pause. */
   const askForKeyIf = useCallback(

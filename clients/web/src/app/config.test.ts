@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig, routeFromHash, servedStage } from './config';
+import { readConfig, routeFromHash, servedBasePath, servedStage } from './config';
 
 const loc = (over: Partial<{ protocol: string; host: string; search: string; hash: string }> = {}) => ({
   protocol: 'http:',
@@ -48,6 +48,18 @@ describe('readConfig', () => {
   });
 });
 
+describe('base path (Switchboard:BasePath)', () => {
+  it('connects to the base path instead of the stage, and to the root when it is empty', () => {
+    expect(readConfig(loc(), 'dev', 'chat')).toEqual({ stage: 'dev', basePath: 'chat', wsUrl: 'ws://127.0.0.1:8080/chat', reconnect: true, token: null });
+    expect(readConfig(loc({ protocol: 'https:' }), 'dev', '')).toEqual({ stage: 'dev', basePath: '', wsUrl: 'wss://127.0.0.1:8080/', reconnect: true, token: null });
+  });
+
+  it('is not used when ?stage= names a stage, nor when the gateway wrote none', () => {
+    expect(readConfig(loc({ search: '?stage=beta' }), 'dev', '')).toEqual({ stage: 'beta', wsUrl: 'ws://127.0.0.1:8080/beta', reconnect: true, token: null });
+    expect(readConfig(loc(), 'dev', null).wsUrl).toBe('ws://127.0.0.1:8080/dev');
+  });
+});
+
 describe('servedStage', () => {
   // A document holding only the meta elements given (name → content).
   const documentWith = (metas: Record<string, string>) => ({
@@ -60,6 +72,12 @@ describe('servedStage', () => {
 
   it('reads the meta element the gateway writes', () => {
     expect(servedStage(documentWith({ 'switchboard-stage': 'dev' }))).toBe('dev');
+  });
+
+  it('reads the base path meta element: "" is the root, absent is null', () => {
+    expect(servedBasePath(documentWith({ 'switchboard-base-path': 'chat' }))).toBe('chat');
+    expect(servedBasePath(documentWith({ 'switchboard-base-path': '' }))).toBe('');
+    expect(servedBasePath(documentWith({}))).toBeNull();
   });
 
   it('is null without the element or with an empty one (a page not served by a gateway)', () => {

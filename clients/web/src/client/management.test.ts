@@ -98,6 +98,12 @@ describe('ManagementClient', () => {
     expect((gone as ManagementError).isAccessRefused).toBe(false);
   });
 
+  it('uses the base path instead of the stage when given, and no prefix at the root', () => {
+    expect(new ManagementClient({ stage: 'dev', basePath: 'chat' }).connectionUrl('a=')).toBe('/chat/@connections/a%3D');
+    expect(new ManagementClient({ stage: 'dev', basePath: '' }).connectionUrl('a=')).toBe('/@connections/a%3D');
+    expect(new ManagementClient({ stage: 'dev', basePath: '', baseUrl: 'http://gw:8080/' }).connectionUrl('a=')).toBe('http://gw:8080/@connections/a%3D');
+  });
+
   it('uses the stage and base URL', async () => {
     const { fetch, calls } = fakeFetch(json({ connections: 1, messagesIn: 2, messagesOut: 3 }));
     const api = new ManagementClient({ fetch, stage: 'dev stage', baseUrl: 'http://127.0.0.1:8080/' });

@@ -52,6 +52,11 @@ export type FetchLike = (url: string, init?: RequestInitLike) => Promise<Respons
 export interface ManagementClientOptions {
   /** Stage name; default `production`. */
   stage?: string;
+  /**
+   * The gateway's `Switchboard:BasePath` when it mounts the API there instead of at `/<stage>`: paths are then
+   * `/<basePath>/@connections/…`, or `/@connections/…` when it is `''` (the root). Undefined: `/<stage>`.
+   */
+  basePath?: string;
   /** Origin (and optional path prefix) of the gateway; default `''` = same origin. */
   baseUrl?: string;
   /** Fetch implementation; defaults to the global `fetch`. */
@@ -121,7 +126,8 @@ export class ManagementClient {
     this.stage = options.stage || 'production';
     this.apiKey = options.apiKey || null;
     const base = (options.baseUrl ?? '').replace(/\/+$/, '');
-    this.prefix = `${base}/${encodeURIComponent(this.stage)}`;
+    const mount = options.basePath ?? this.stage;
+    this.prefix = mount === '' ? base : `${base}/${encodeURIComponent(mount)}`;
     // Resolve the global lazily and call it unbound-safe (browsers reject fetch with a foreign `this`).
     this.fetchImpl =
       options.fetch ?? ((url, init) => (globalThis.fetch as unknown as FetchLike)(url, init));
