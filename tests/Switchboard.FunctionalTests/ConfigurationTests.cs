@@ -17,7 +17,7 @@ public sealed class ConfigurationTests : IDisposable
           "Switchboard": {
             "RouteSelectionExpression": "$request.header.x",
             "Routes": [
-              { "RouteKey": "first", "Integration": { "Type": "lambda" } },
+              { "RouteKey": "first", "Integration": { "Type": "lamda" } },
               { "RouteKey": "second", "Integration": { "Type": "http", "Uri": "not a url" } },
               { "RouteKey": "$custom", "Integration": { "Type": "inprocess", "Handler": "demo.echo" } },
               { "RouteKey": "first", "Integration": { "Type": "inprocess", "Handler": "demo.echo" } },
@@ -55,7 +55,7 @@ public sealed class ConfigurationTests : IDisposable
         AssertNoStackTrace(output);
         Assert.Contains("configuration has errors", output, StringComparison.Ordinal);
         Assert.Equal(BrokenDefinitionKeys, ReportedKeys(output));
-        Assert.Contains("'lambda'", output, StringComparison.Ordinal);
+        Assert.Contains("'lamda'", output, StringComparison.Ordinal);
         Assert.Contains("'not a url'", output, StringComparison.Ordinal);
         Assert.Contains("'$custom'", output, StringComparison.Ordinal);
         Assert.Contains("already defined by Routes:0", output, StringComparison.Ordinal);

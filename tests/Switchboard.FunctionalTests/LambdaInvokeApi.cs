@@ -115,7 +115,7 @@ public sealed record InvokeAnswer(int Status, string Body, IReadOnlyDictionary<s
     public static readonly IReadOnlyDictionary<string, InvokeAnswer> FunctionErrors = new Dictionary<string, InvokeAnswer>
     {
         // Real Lambda (and LocalStack): 200, the error in a header and an error body.
-        ["handled"] = new(200, """{"errorType":"Error","errorMessage":"boom","trace":["Error: boom","    at handler (/var/task/index.js:3:9)"]}""",
+        ["handled"] = new(200, """{"errorType":"Error","errorMessage":"lambda-error-message-7f3","trace":["Error: lambda-error-message-7f3","    at handler (/var/task/index.js:3:9)"]}""",
             new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Amz-Function-Error"] = "Handled", ["X-Amz-Executed-Version"] = "$LATEST" }),
         ["unhandled"] = new(200, """{"errorType":"Runtime.ExitError","errorMessage":"RequestId: 6f3c Error: Runtime exited with error: exit status 1"}""",
             new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Amz-Function-Error"] = "Unhandled" }),
@@ -135,7 +135,7 @@ public sealed record InvokeAnswer(int Status, string Body, IReadOnlyDictionary<s
         ["service 429"] = new(429, """{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}""",
             new Dictionary<string, string> { ["Content-Type"] = "application/json", ["x-amzn-ErrorType"] = "TooManyRequestsException" }),
         // serverless-offline's Lambda port: 500 for a throwing handler.
-        ["serverless-offline 500"] = new(500, """{"errorMessage":"boom","errorType":"Error","stackTrace":[]}""",
+        ["serverless-offline 500"] = new(500, """{"errorMessage":"lambda-error-message-7f3","errorType":"Error","stackTrace":[]}""",
             new Dictionary<string, string> { ["Content-Type"] = "application/json" }),
     };
 }
