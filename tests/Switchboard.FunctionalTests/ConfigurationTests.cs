@@ -17,7 +17,7 @@ public sealed class ConfigurationTests : IDisposable
           "Switchboard": {
             "RouteSelectionExpression": "$request.header.x",
             "Routes": [
-              { "RouteKey": "first", "Integration": { "Type": "lambda" } },
+              { "RouteKey": "first", "Integration": { "Type": "lamda" } },
               { "RouteKey": "second", "Integration": { "Type": "http", "Uri": "not a url" } },
               { "RouteKey": "$custom", "Integration": { "Type": "inprocess", "Handler": "demo.echo" } },
               { "RouteKey": "first", "Integration": { "Type": "inprocess", "Handler": "demo.echo" } },
@@ -55,7 +55,7 @@ public sealed class ConfigurationTests : IDisposable
         AssertNoStackTrace(output);
         Assert.Contains("configuration has errors", output, StringComparison.Ordinal);
         Assert.Equal(BrokenDefinitionKeys, ReportedKeys(output));
-        Assert.Contains("'lambda'", output, StringComparison.Ordinal);
+        Assert.Contains("'lamda'", output, StringComparison.Ordinal);
         Assert.Contains("'not a url'", output, StringComparison.Ordinal);
         Assert.Contains("'$custom'", output, StringComparison.Ordinal);
         Assert.Contains("already defined by Routes:0", output, StringComparison.Ordinal);
@@ -106,6 +106,33 @@ public sealed class ConfigurationTests : IDisposable
         Assert.True(exitCode == 0, output);
         Assert.Contains("OK", output, StringComparison.Ordinal);
         Assert.Contains("4 route(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigCheck_LambdaAndHttpIntegrationMixUps_NameEachKey_AndPointToTheRightKind()
+    {
+        var file = Write("lambda.json", """
+            { "Switchboard": { "Routes": [
+                { "RouteKey": "$connect", "Integration": { "Type": "lambda", "FunctionName": "my function", "Qualifier": "v 2", "Endpoint": "localhost:3001", "Region": "Mars", "MaxConcurrency": 0, "Uri": "http://127.0.0.1:3001" } },
+                { "RouteKey": "$default", "Integration": { "Type": "http", "Uri": "http://127.0.0.1:3001/2015-03-31/functions/chat/invocations", "FunctionName": "chat", "MaxQueue": 5 } },
+                { "RouteKey": "send", "Integration": { "Type": "lambda" } }
+            ] } }
+            """);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.Equal(2, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Switchboard:Routes:0:Integration:FunctionName: 'my function' is not a function name", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:Qualifier: 'v 2' is not a version or alias", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:Endpoint: 'localhost:3001' is not an absolute http or https URL", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:Region: 'Mars' is not a region name", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:MaxConcurrency: 0 is outside 1 to 10000", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:Uri: is not used by a lambda integration", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:1:Integration:Uri: is a Lambda Invoke API URL: use Type lambda", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:1:Integration:FunctionName: is not used by an http integration", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:1:Integration:MaxQueue: has no effect without MaxConcurrency", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:2:Integration:FunctionName: is required for a lambda integration", output, StringComparison.Ordinal);
     }
 
     [Fact]

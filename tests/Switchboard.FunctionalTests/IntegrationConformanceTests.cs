@@ -208,6 +208,17 @@ public sealed class HttpIntegrationConformanceTests : IntegrationConformanceTest
         await AssertFailureAsync(gateway, requestId => Answer(requestId, 200, result));
     }
 
+    /// <summary>The Lambda Invoke API's function errors that come with HTTP 200 (a backend relaying an emulator's answer).</summary>
+    [Theory]
+    [InlineData("{\"errorType\":\"TypeError\",\"errorMessage\":\"x is undefined\",\"trace\":[]}")]
+    [InlineData("{\"errorMessage\":\"no type\"}")]
+    [InlineData("Task timed out after 1.00 seconds")]
+    public async Task FunctionErrorAnsweredWith200_IsAFailure(string answer)
+    {
+        await using var gateway = await StartGatewayAsync();
+        await AssertFailureAsync(gateway, requestId => Answer(requestId, 200, answer));
+    }
+
     [Fact]
     public async Task UnreachableBackend_IsAFailure()
     {

@@ -23,10 +23,10 @@ internal abstract record ManagementAuthentication
             return new ApiKey(apiKey);
         }
 
-        if (environment("AWS_ACCESS_KEY_ID") is { Length: > 0 } accessKeyId && environment("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secret)
+        if (AwsCredentials.From(environment) is { } credentials)
         {
             var region = environment("AWS_REGION") is { Length: > 0 } named ? named : environment("AWS_DEFAULT_REGION") is { Length: > 0 } fallback ? fallback : DefaultRegion;
-            return new Signature(accessKeyId, secret, environment("AWS_SESSION_TOKEN") is { Length: > 0 } token ? token : null, region);
+            return new Signature(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, region);
         }
 
         return null;
@@ -51,33 +51,8 @@ internal abstract record ManagementAuthentication
     /// <summary>SigV4 for service <c>execute-api</c>, signing host, x-amz-content-sha256, x-amz-date and the session token.</summary>
     public sealed record Signature(string AccessKeyId, string SecretAccessKey, string? SessionToken, string Region) : ManagementAuthentication
     {
-        public override async Task ApplyAsync(HttpRequestMessage request, DateTimeOffset now, CancellationToken cancellationToken)
-        {
-            var uri = request.RequestUri!;
-            var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            var amzDate = SigV4.FormatDate(now);
-            var payloadHash = SigV4.HashHex(body);
-            var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["host"] = uri.Authority,
-                [SigV4.ContentSha256Header] = payloadHash,
-                [SigV4.DateHeader] = amzDate,
-            };
-            if (SessionToken is not null)
-            {
-                headers[SigV4.SecurityTokenHeader] = SessionToken;
-            }
-
-            string[] signedHeaders = [.. headers.Keys];
-            var canonicalRequest = SigV4.CanonicalRequest(request.Method.Method, uri.PathAndQuery, signedHeaders, name => [headers[name]], payloadHash);
-            var (scope, _, signature) = SigV4.Sign(SecretAccessKey, amzDate, Region, ManagementAuthenticationCheck.Service, canonicalRequest);
-            foreach (var (name, value) in headers.Where(header => header.Key != "host"))
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
-
-            request.Headers.TryAddWithoutValidation("Authorization", SigV4.AuthorizationHeader(AccessKeyId, scope, signedHeaders, signature));
-        }
+        public override Task ApplyAsync(HttpRequestMessage request, DateTimeOffset now, CancellationToken cancellationToken) =>
+            SigV4Signer.SignAsync(request, new AwsCredentials(AccessKeyId, SecretAccessKey, SessionToken), Region, ManagementAuthenticationCheck.Service, now, cancellationToken);
 
         // Never printed, whatever prints this record.
         public override string ToString() => $"Signature {{ AccessKeyId = {AccessKeyId}, Region = {Region} }}";

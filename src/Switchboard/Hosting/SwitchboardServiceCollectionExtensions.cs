@@ -11,6 +11,7 @@ using Switchboard.Events;
 using Switchboard.Integrations;
 using Switchboard.Integrations.Http;
 using Switchboard.Integrations.InProcess;
+using Switchboard.Integrations.Lambda;
 using Switchboard.Transport;
 using Switchboard.Management;
 using Switchboard.RateLimiting;
@@ -76,6 +77,7 @@ public static class SwitchboardServiceCollectionExtensions
         ConnectAuthorizationFactory.AddJwksHttpClient(services);
         builder.AddIntegrationKind<HttpIntegrationKind>(IntegrationKinds.Http);
         builder.AddIntegrationKind<InProcessIntegrationKind>(IntegrationKinds.InProcess);
+        builder.AddIntegrationKind<LambdaIntegrationKind>(IntegrationKinds.Lambda);
         return builder;
     }
 

@@ -6,6 +6,9 @@ public static class IntegrationKinds
     /// <summary>The Lambda-proxy event POSTed as JSON to <c>Integration:Uri</c>.</summary>
     public const string Http = "http";
 
+    /// <summary>The Lambda-proxy event sent to a Lambda function through the Lambda Invoke API (API Gateway's AWS_PROXY).</summary>
+    public const string Lambda = "lambda";
+
     /// <summary>A .NET handler registered with <c>AddRouteHandler</c> and named by <c>Integration:Handler</c>.</summary>
     public const string InProcess = "inprocess";
 

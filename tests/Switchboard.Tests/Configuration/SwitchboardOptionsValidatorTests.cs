@@ -35,7 +35,7 @@ public sealed class SwitchboardOptionsValidatorTests
                 Route("chat", "http", handler: null, uri: "ftp://example.invalid/x"),
                 Route("$custom"),
                 Route("chat"),
-                Route("x", "lambda"),
+                Route("x", "lamda"),
                 Route("y", handler: "missing"),
                 Route("z", "http", handler: null, uri: null),
             ],
@@ -49,7 +49,7 @@ public sealed class SwitchboardOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:1:Integration:Uri:", StringComparison.Ordinal) && e.Contains("ftp://", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:2:RouteKey:", StringComparison.Ordinal) && e.Contains("$custom", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:3:RouteKey:", StringComparison.Ordinal) && e.Contains("Routes:1", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:4:Integration:Type:", StringComparison.Ordinal) && e.Contains("lambda", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:4:Integration:Type:", StringComparison.Ordinal) && e.Contains("lamda", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:5:Integration:Handler:", StringComparison.Ordinal) && e.Contains("missing", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Routes:6:Integration:Uri:", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Switchboard:Limits:MaxMessageBytes:", StringComparison.Ordinal));

@@ -1,6 +1,5 @@
 using System.Text;
 using Switchboard.Integrations;
-using Switchboard.Integrations.Http;
 
 namespace Switchboard.Tests.Integrations;
 
@@ -8,7 +7,7 @@ public sealed class HttpIntegrationResultTests
 {
     private static readonly Uri Source = new("http://127.0.0.1:9/lambda");
 
-    private static IntegrationResult Parse(string payload) => HttpIntegration.ParseResult(Encoding.UTF8.GetBytes(payload), Source);
+    private static IntegrationResult Parse(string payload) => LambdaProxyAnswer.ParseResult(Encoding.UTF8.GetBytes(payload), $"backend {Source}");
 
     [Fact]
     public void LambdaProxyResult_IsRead()

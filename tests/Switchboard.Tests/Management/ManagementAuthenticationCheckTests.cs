@@ -342,7 +342,8 @@ public sealed class ManagementAuthenticationCheckTests
             Lines.Add($"{eventId.Id} {formatter(state, exception)}");
     }
 
-    private sealed class CapturingHandler(Action<HttpRequestMessage> capture) : HttpMessageHandler
+    /// <summary>Records the request a signing handler produced, instead of sending it.</summary>
+    internal sealed class CapturingHandler(Action<HttpRequestMessage> capture) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {

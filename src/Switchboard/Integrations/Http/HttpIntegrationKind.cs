@@ -2,7 +2,7 @@ using Switchboard.Configuration;
 
 namespace Switchboard.Integrations.Http;
 
-/// <summary>The <c>http</c> kind: <see cref="HttpIntegration"/> over the named client <see cref="IntegrationKinds.HttpClientName"/>.</summary>
+/// <summary>The <c>http</c> kind: <see cref="HttpIntegration"/> over the named client <see cref="IntegrationKinds.HttpClientName"/>, behind the route's concurrency limit.</summary>
 internal sealed class HttpIntegrationKind(IHttpClientFactory clients) : IIntegrationKind
 {
     public IEnumerable<IntegrationSettingError> Validate(IntegrationOptions integration)
@@ -15,8 +15,25 @@ internal sealed class HttpIntegrationKind(IHttpClientFactory clients) : IIntegra
         {
             yield return new(nameof(integration.Uri), $"'{integration.Uri}' is not an absolute http or https URL");
         }
+        else if (uri.AbsolutePath.Contains("/2015-03-31/functions/", StringComparison.Ordinal))
+        {
+            yield return new(nameof(integration.Uri), "is a Lambda Invoke API URL: use Type lambda with Endpoint (the part before /2015-03-31) and FunctionName, which signs the call and reads function errors as Lambda reports them");
+        }
+
+        if (!string.IsNullOrWhiteSpace(integration.FunctionName))
+        {
+            yield return new(nameof(integration.FunctionName), "is not used by an http integration, which POSTs the event to Uri (use Type lambda to invoke a Lambda function)");
+        }
+
+        foreach (var error in ConcurrencyLimitedIntegration.Validate(integration))
+        {
+            yield return error;
+        }
     }
 
     public IRouteIntegration Create(IntegrationOptions integration) =>
-        new HttpIntegration(clients.CreateClient(IntegrationKinds.HttpClientName), new Uri(integration.Uri!), integration.Headers);
+        ConcurrencyLimitedIntegration.Apply(
+            new HttpIntegration(clients.CreateClient(IntegrationKinds.HttpClientName), new Uri(integration.Uri!), integration.Headers),
+            integration,
+            $"backend {integration.Uri}");
 }

@@ -1,0 +1,149 @@
+using Switchboard.Configuration;
+using Switchboard.Events;
+
+namespace Switchboard.Integrations;
+
+/// <summary>
+/// At most <c>MaxConcurrency</c> calls of one route's integration run at once; up to <c>MaxQueue</c> more wait, in
+/// turn, for a free slot; a call beyond that fails at once (the client sees the usual integration failure: 502 on
+/// <c>$connect</c>, <c>Internal server error</c> on a message). The wait is part of the call, so it counts within the
+/// route's timeout. For backends that serve one invocation at a time (the Lambda runtime interface emulator,
+/// <c>sam local start-lambda</c>) and for keeping a slow backend from piling up calls. Nothing is retried.
+/// </summary>
+internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
+{
+    /// <summary>The queue's length when <c>MaxQueue</c> is not set.</summary>
+    public const int DefaultMaxQueue = 100;
+
+    private const int MaxConcurrencyLimit = 10_000;
+    private const int MaxQueueLimit = 100_000;
+
+    private readonly IRouteIntegration _inner;
+    private readonly int _maxConcurrency;
+    private readonly int _maxQueue;
+    private readonly string _source;
+    private readonly Lock _lock = new();
+
+    /// <summary>Calls waiting for a slot, first come first served; a finishing call hands its slot to the first.</summary>
+    private readonly LinkedList<TaskCompletionSource> _waiting = new();
+    private int _running;
+
+    private ConcurrencyLimitedIntegration(IRouteIntegration inner, int maxConcurrency, int maxQueue, string source)
+    {
+        _inner = inner;
+        _maxConcurrency = maxConcurrency;
+        _maxQueue = maxQueue;
+        _source = source;
+    }
+
+    /// <summary><paramref name="inner"/> behind the limit the settings ask for; <paramref name="inner"/> itself when they set none.</summary>
+    public static IRouteIntegration Apply(IRouteIntegration inner, IntegrationOptions integration, string source) =>
+        integration.MaxConcurrency is { } maxConcurrency
+            ? new ConcurrencyLimitedIntegration(inner, maxConcurrency, integration.MaxQueue ?? DefaultMaxQueue, source)
+            : inner;
+
+    /// <summary>What is wrong with <c>MaxConcurrency</c> and <c>MaxQueue</c>.</summary>
+    public static IEnumerable<IntegrationSettingError> Validate(IntegrationOptions integration)
+    {
+        if (integration.MaxConcurrency is { } maxConcurrency and (< 1 or > MaxConcurrencyLimit))
+        {
+            yield return new(nameof(integration.MaxConcurrency), $"{maxConcurrency} is outside 1 to {MaxConcurrencyLimit}");
+        }
+
+        if (integration.MaxQueue is { } maxQueue)
+        {
+            if (maxQueue is < 0 or > MaxQueueLimit)
+            {
+                yield return new(nameof(integration.MaxQueue), $"{maxQueue} is outside 0 to {MaxQueueLimit}");
+            }
+            else if (integration.MaxConcurrency is null)
+            {
+                yield return new(nameof(integration.MaxQueue), "has no effect without MaxConcurrency (the number of calls that run at once)");
+            }
+        }
+    }
+
+    public async ValueTask<IntegrationResult> InvokeAsync(RouteEvent routeEvent, CancellationToken cancellationToken)
+    {
+        LinkedListNode<TaskCompletionSource>? turn = null;
+        lock (_lock)
+        {
+            if (_running < _maxConcurrency)
+            {
+                _running++;
+            }
+            else if (_waiting.Count >= _maxQueue)
+            {
+                return IntegrationResult.Failure($"{_source}: {_maxConcurrency} call(s) running and {_maxQueue} waiting (MaxConcurrency, MaxQueue); call refused");
+            }
+            else
+            {
+                turn = _waiting.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+        }
+
+        if (turn is not null && !await WaitForTurnAsync(turn, cancellationToken).ConfigureAwait(false))
+        {
+            return IntegrationResult.Failure($"{_source}: cancelled while waiting for a free slot (MaxConcurrency {_maxConcurrency})");
+        }
+
+        try
+        {
+            return await _inner.InvokeAsync(routeEvent, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>True once a finishing call handed its slot over; false when cancelled first (the place in the queue is given up).</summary>
+    private async Task<bool> WaitForTurnAsync(LinkedListNode<TaskCompletionSource> turn, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await turn.Value.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            bool handedOver;
+            lock (_lock)
+            {
+                handedOver = turn.List is null;
+                if (!handedOver)
+                {
+                    _waiting.Remove(turn);
+                }
+            }
+
+            if (handedOver)
+            {
+                // The slot arrived as the wait was cancelled: pass it on.
+                Release();
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Hands the finishing call's slot to the first waiting call, or frees it.</summary>
+    private void Release()
+    {
+        TaskCompletionSource? next = null;
+        lock (_lock)
+        {
+            if (_waiting.First is { } first)
+            {
+                _waiting.RemoveFirst();
+                next = first.Value;
+            }
+            else
+            {
+                _running--;
+            }
+        }
+
+        next?.TrySetResult();
+    }
+}
