@@ -37,6 +37,7 @@ internal static partial class StageVariableReferences
     public static void Resolve(IntegrationOptions integration, IReadOnlyDictionary<string, string> variables)
     {
         integration.Uri = Substitute(integration.Uri, variables);
+        integration.FunctionName = Substitute(integration.FunctionName, variables);
     }
 
     /// <summary>Resolves every route's and authorizer's integration settings; runs after binding, before validation.</summary>

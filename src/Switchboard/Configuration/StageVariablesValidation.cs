@@ -27,9 +27,12 @@ internal static class StageVariablesValidation
     /// <summary>A reference to an undefined variable would reach the backend as literal text: refused at startup instead.</summary>
     private static void References(string key, IntegrationOptions integration, IReadOnlyDictionary<string, string> variables, Action<string, string> error)
     {
-        foreach (var name in StageVariableReferences.UndefinedNames(integration.Uri, variables))
+        foreach (var (setting, value) in (ReadOnlySpan<(string, string?)>)[("Uri", integration.Uri), ("FunctionName", integration.FunctionName)])
         {
-            error($"{key}:Uri", $"refers to ${{stageVariables.{name}}}, but Switchboard:StageVariables defines no '{name}'{Suggestion.For(name, variables.Keys)}");
+            foreach (var name in StageVariableReferences.UndefinedNames(value, variables))
+            {
+                error($"{key}:{setting}", $"refers to ${{stageVariables.{name}}}, but Switchboard:StageVariables defines no '{name}'{Suggestion.For(name, variables.Keys)}");
+            }
         }
     }
 }
