@@ -16,7 +16,7 @@ internal sealed class ConnectAuthorization(
     TimeProvider time,
     ILogger<ConnectAuthorization> logger)
 {
-    private readonly LogThrottle _failureLog = new(time, TimeSpan.FromMinutes(1));
+    private readonly LogThrottle _failureLog = new(time, LogThrottle.RefusalInterval);
 
     public async ValueTask<AuthorizerDecision> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {

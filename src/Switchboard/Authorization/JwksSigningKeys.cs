@@ -34,7 +34,7 @@ internal sealed class JwksSigningKeys : IJwtSigningKeys
         _options = options;
         _time = time;
         _logger = logger;
-        _failureLog = new LogThrottle(time, TimeSpan.FromMinutes(1));
+        _failureLog = new LogThrottle(time, LogThrottle.RefusalInterval);
     }
 
     public async ValueTask<IReadOnlyList<SecurityKey>?> GetKeysAsync(string? keyId, CancellationToken cancellationToken)

@@ -22,8 +22,8 @@ internal sealed class MessageDispatcher(
     ILogger<MessageDispatcher> logger)
 {
     private const string TooManyRequests = "Too Many Requests";
-    private readonly LogThrottle _messageRateLog = new(time, TimeSpan.FromMinutes(1));
-    private readonly LogThrottle _routeRateLog = new(time, TimeSpan.FromMinutes(1));
+    private readonly LogThrottle _messageRateLog = new(time, LogThrottle.RefusalInterval);
+    private readonly LogThrottle _routeRateLog = new(time, LogThrottle.RefusalInterval);
 
     /// <summary>
     /// Answers a message dropped for <c>RateLimits:MessagesPerConnection</c>: API Gateway's error frame with "Too Many

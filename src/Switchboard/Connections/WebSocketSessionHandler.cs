@@ -46,7 +46,7 @@ internal sealed class WebSocketSessionHandler(
     private int _admitted;
 
     /// <summary>The connection limit is logged once a minute at most, not per refusal.</summary>
-    private readonly LogThrottle _limitLog = new(time, TimeSpan.FromMinutes(1));
+    private readonly LogThrottle _limitLog = new(time, LogThrottle.RefusalInterval);
     private readonly SourceIpInterner _sourceIps = new();
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>

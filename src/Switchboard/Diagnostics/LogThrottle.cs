@@ -6,6 +6,9 @@ namespace Switchboard.Diagnostics;
 /// </summary>
 internal sealed class LogThrottle(TimeProvider time, TimeSpan interval)
 {
+    /// <summary>The gateway's interval for refusal warnings (origins, rate limits, authentication, authorizers): one per minute.</summary>
+    public static readonly TimeSpan RefusalInterval = TimeSpan.FromMinutes(1);
+
     private readonly Lock _gate = new();
     private DateTimeOffset _next = DateTimeOffset.MinValue;
     private long _suppressed;

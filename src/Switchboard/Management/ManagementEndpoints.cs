@@ -29,7 +29,7 @@ namespace Switchboard.Management;
 internal sealed class ManagementEndpoints
 {
     /// <summary>A caller can repeat a refused call as fast as it likes; its warning is written at most this often.</summary>
-    internal static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
+    internal static readonly TimeSpan RefusalLogInterval = LogThrottle.RefusalInterval;
 
     private const string ConnectionsSegment = "@connections";
     private const string ConnectionIdRouteValue = "connectionId";

@@ -21,7 +21,7 @@ internal sealed class HandshakeGate(
     TimeProvider time,
     ILogger<HandshakeGate> logger)
 {
-    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan RefusalLogInterval = LogThrottle.RefusalInterval;
     private readonly LogThrottle _originLog = new(time, RefusalLogInterval);
     private readonly LogThrottle _rateLog = new(time, RefusalLogInterval);
 
