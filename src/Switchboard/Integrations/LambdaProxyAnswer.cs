@@ -36,27 +36,27 @@ internal static class LambdaProxyAnswer
     /// </summary>
     public static async Task<IntegrationResult> ReadAsync(HttpResponseMessage response, RouteEvent routeEvent, string source, bool emptyMeansOk, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentLength > MaxResultBytes)
-        {
-            return IntegrationResult.Failure($"{source} answered more than {MaxResultBytes} bytes");
-        }
-
         var status = (int)response.StatusCode;
         var functionError = response.Headers.TryGetValues(FunctionErrorHeader, out var values) ? values.FirstOrDefault() : null;
         var errorType = response.Headers.TryGetValues(ServiceErrorTypeHeader, out var types) ? types.FirstOrDefault() : null;
-        if (routeEvent.IsAuthorizerRequest && errorType is null)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            return IntegrationResult.Success(new RouteResponse { StatusCode = status, Body = text });
-        }
-
-        if (!response.IsSuccessStatusCode || functionError is not null)
+        var passedToAuthorizer = routeEvent.IsAuthorizerRequest && errorType is null;
+        if (!passedToAuthorizer && (!response.IsSuccessStatusCode || functionError is not null))
         {
             // The body is not needed to decide; it is not read, so a large error body costs nothing.
             return Classify(status, functionError, errorType, [], source, emptyMeansOk);
         }
 
-        var payload = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var payload = await Http.BoundedBody.ReadAsync(response.Content, MaxResultBytes, cancellationToken).ConfigureAwait(false);
+        if (payload is null)
+        {
+            return IntegrationResult.Failure($"{source} answered more than {MaxResultBytes} bytes");
+        }
+
+        if (passedToAuthorizer)
+        {
+            return IntegrationResult.Success(new RouteResponse { StatusCode = status, Body = Encoding.UTF8.GetString(payload) });
+        }
+
         return Classify(status, functionError, errorType, payload, source, emptyMeansOk);
     }
 
