@@ -20,6 +20,7 @@ install_packages() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # checks deploy/systemd/switchboard.service
+  [ -x /usr/sbin/nginx ] || missing+=(nginx-light)                     # runs deploy/nginx/switchboard.conf
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing: ${missing[*]}. Install them (apt-get install ${missing[*]}) or run this script as root." >&2
@@ -27,7 +28,13 @@ install_packages() {
   fi
   step "Installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # The tests start their own nginx and redis-server; a package must not start a system service (nginx on port 80).
+  local no_services=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && no_services=1
+  fi
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$no_services" ] || rm -f /usr/sbin/policy-rc.d
 }
 
 [ "${1:-}" = "--no-install" ] || install_packages

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
 using k8s;
 using k8s.Models;
 using Switchboard.Configuration;
@@ -104,6 +107,106 @@ public sealed class DeploymentFilesTests(RedisServerFixture redis) : IClassFixtu
         {
             using var answer = await http.GetAsync(new Uri(probe.HttpGet.Path, UriKind.Relative));
             Assert.True(answer.IsSuccessStatusCode, $"{probe.HttpGet.Path} answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{gateway.Output}");
+        }
+    }
+
+    /// <summary>
+    /// <c>deploy/nginx/switchboard.conf</c> in a real nginx (its upstream, listen address and certificate paths pointed at
+    /// the test's) in front of a real gateway that trusts it: a WebSocket over TLS through nginx is upgraded, carries
+    /// messages both ways, and the gateway sees what the client used (https, nginx's port) from the forwarded headers.
+    /// </summary>
+    [Fact]
+    public async Task NginxConfiguration_ProxiesWebSocketsOverTls_WithForwardedHeadersTheGatewayBelieves()
+    {
+        var nginx = new[] { "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("nginx is not installed: ./test.sh installs it (apt-get install nginx-light)");
+        await using var backend = await RecordingBackend.StartAsync();
+        var definition = Path.Combine(_directory.Path, "api.json");
+        await File.WriteAllTextAsync(definition, $$"""
+            {"Switchboard": {"Stage": "production", "Routes": [
+              {"RouteKey": "$connect", "Integration": {"Type": "http", "Uri": "{{backend.UriFor("connect")}}"} },
+              {"RouteKey": "$default", "Integration": {"Type": "inprocess", "Handler": "demo.echo"}, "TwoWay": true} ] } }
+            """);
+        await using var gateway = await ServerProcess.StartAsync(_directory.Path, ["--definition", definition, "--Switchboard:Security:TrustedProxies:0=127.0.0.1"]);
+
+        var certificate = new SelfSignedCertificate("unused");
+        var nginxDirectory = Directory.CreateDirectory(Path.Combine(_directory.Path, "nginx")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(nginxDirectory, "cert.pem"), certificate.CertificatePem);
+        await File.WriteAllTextAsync(Path.Combine(nginxDirectory, "key.pem"), certificate.PrivateKeyPem);
+        var port = ServerProcess.FreePort();
+        var site = await File.ReadAllTextAsync(DeployFile("nginx", "switchboard.conf"));
+        foreach (var (deployed, here) in new[]
+        {
+            ("server 127.0.0.1:8081;", $"server 127.0.0.1:{gateway.Port};"),
+            ("server 127.0.0.1:8082;", ""),
+            ("server 127.0.0.1:8083;", ""),
+            ("listen 443 ssl;", $"listen 127.0.0.1:{port} ssl;"),
+            ("/etc/ssl/ws.example.com.pem", Path.Combine(nginxDirectory, "cert.pem")),
+            ("/etc/ssl/ws.example.com.key", Path.Combine(nginxDirectory, "key.pem")),
+        })
+        {
+            Assert.Contains(deployed, site, StringComparison.Ordinal);
+            site = site.Replace(deployed, here, StringComparison.Ordinal);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(nginxDirectory, "switchboard.conf"), site);
+        await File.WriteAllTextAsync(Path.Combine(nginxDirectory, "nginx.conf"), $$"""
+            daemon off;
+            worker_processes 1;
+            {{(Environment.UserName == "root" ? "user root;" : "")}}
+            pid {{nginxDirectory}}/nginx.pid;
+            error_log {{nginxDirectory}}/error.log warn;
+            events { worker_connections 64; }
+            http {
+                access_log off;
+                client_body_temp_path {{nginxDirectory}}/client_body;
+                proxy_temp_path {{nginxDirectory}}/proxy;
+                fastcgi_temp_path {{nginxDirectory}}/fastcgi;
+                uwsgi_temp_path {{nginxDirectory}}/uwsgi;
+                scgi_temp_path {{nginxDirectory}}/scgi;
+                include {{nginxDirectory}}/switchboard.conf;
+            }
+            """);
+        using var proxy = Process.Start(new ProcessStartInfo(nginx, ["-p", nginxDirectory, "-c", Path.Combine(nginxDirectory, "nginx.conf"), "-e", Path.Combine(nginxDirectory, "error.log")]))!;
+        string NginxLog() => File.Exists(Path.Combine(nginxDirectory, "error.log")) ? File.ReadAllText(Path.Combine(nginxDirectory, "error.log")) : "(no error log)";
+        try
+        {
+            await Eventually.UntilAsync(async () => !proxy.HasExited && await AcceptsAsync(port), TimeSpan.FromSeconds(10), "nginx listens", NginxLog);
+
+            using var handler = certificate.TrustingHandler();
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri($"wss://127.0.0.1:{port}/production"), new HttpMessageInvoker(handler), CancellationToken.None);
+            await client.SendAsync("through nginx"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            var buffer = new byte[1024];
+            using var timeout = new CancellationTokenSource(TestClient.DefaultTimeout);
+            var received = await client.ReceiveAsync(buffer, timeout.Token);
+            Assert.Equal("through nginx", Encoding.UTF8.GetString(buffer, 0, received.Count));
+
+            var connect = await backend.NextEventAsync("$connect");
+            var headers = connect.Event.GetProperty("headers");
+            Assert.Equal("https", headers.GetProperty("X-Forwarded-Proto").GetString());
+            Assert.Equal(port.ToString(CultureInfo.InvariantCulture), headers.GetProperty("X-Forwarded-Port").GetString());
+            Assert.Equal("127.0.0.1", connect.RequestContext.GetProperty("identity").GetProperty("sourceIp").GetString());
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        }
+        finally
+        {
+            proxy.Kill();
+            await proxy.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 
