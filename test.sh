@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of Switchboard, installing what they need when it is missing:
-# apt packages (redis-server, chromium) when run as root, npm packages with `npm ci`, NuGet packages with restore.
+# apt packages (redis-server, chromium, curl, openssl) when run as root, npm packages with `npm ci`, NuGet packages with restore.
 # Ends with one line "N passed, N failed" totalling all suites. Exit code 0 only if every suite passed.
 #
 # Usage: ./test.sh            all suites
@@ -19,6 +19,7 @@ install_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing: ${missing[*]}. Install them (apt-get install ${missing[*]}) or run this script as root." >&2

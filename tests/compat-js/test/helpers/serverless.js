@@ -10,13 +10,14 @@ import { freePort, startProcessGroup } from './process.js';
  * { endpoint, output(), stop() }. `env` is added to this process's environment.
  */
 export async function startServerlessOffline(serviceDir, { env = {} } = {}) {
-  // The HTTP and WebSocket ports are only listened on for functions with such events; free ones all the same.
-  const [lambdaPort, websocketPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  // Only the Lambda port is listened on: serverless-offline opens its HTTP and WebSocket ports only for functions with
+  // such events, and these have none (the gateway stands in for API Gateway).
+  const lambdaPort = await freePort();
   const serverless = await startProcessGroup(
     'serverless-offline',
     process.execPath,
     [join(packageRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--host', '127.0.0.1',
-      '--lambdaPort', String(lambdaPort), '--websocketPort', String(websocketPort), '--httpPort', String(httpPort), '--useInProcess'],
+      '--lambdaPort', String(lambdaPort), '--useInProcess'],
     {
       cwd: serviceDir,
       env: {
