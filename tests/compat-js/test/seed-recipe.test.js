@@ -1,4 +1,4 @@
-// The path a user of AWS's WebSocket chat tutorial takes (docs/recipes/lambda-handlers.md, step by step): the
+// The path a user of AWS's WebSocket chat tutorial takes (samples/lambda-handlers/README.md, step by step): the
 // tutorial's three Node handlers with aws-sdk v2 (samples/lambda-handlers), unchanged, run by serverless-offline's
 // Lambda port; dynalite as the DynamoDB table; Switchboard's `lambda` kind in place of API Gateway. The send function
 // builds its management endpoint as `domainName + '/' + stage`, without a scheme, so the SDK posts over https: the

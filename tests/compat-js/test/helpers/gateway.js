@@ -83,6 +83,7 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
       ]
     : ['--urls', `http://127.0.0.1:${requestedPort}`];
   const scheme = tls ? 'https' : 'http';
+  const listening = new RegExp(`Now listening on: ${scheme}://127\\.0\\.0\\.1:(\\d+)`);
   const child = spawn('dotnet', [dll, ...listenArgs, ...stageArgs, ...args], {
     cwd: dir,
     env: dotnetEnv({ Switchboard__Registry__Sqlite__Path: join(dir, 'registry.db') }),
@@ -109,7 +110,7 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
       );
       child.stdout.on('data', (chunk) => {
         stdout += chunk;
-        const match = new RegExp(`Now listening on: ${scheme}://127\\.0\\.0\\.1:(\\d+)`).exec(stdout);
+        const match = listening.exec(stdout);
         if (match) {
           clearTimeout(timer);
           resolvePort(Number(match[1]));
