@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of Switchboard, installing what they need when it is missing:
-# apt packages (redis-server, chromium) when run as root, npm packages with `npm ci`, NuGet packages with restore.
+# apt packages (redis-server, chromium, curl, openssl, systemd, nginx-light) when run as root, npm packages with `npm ci`, NuGet packages with restore.
 # Ends with one line "N passed, N failed" totalling all suites. Exit code 0 only if every suite passed.
 #
 # Usage: ./test.sh            all suites
@@ -19,6 +19,7 @@ install_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # checks deploy/systemd/switchboard.service
   [ -x /usr/sbin/nginx ] || missing+=(nginx-light)                     # runs deploy/nginx/switchboard.conf
   [ ${#missing[@]} -eq 0 ] && return 0
