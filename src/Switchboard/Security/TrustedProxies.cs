@@ -132,10 +132,16 @@ internal sealed class TrustedProxies
         return entries;
     }
 
-    /// <summary>An address as proxies write it: <c>203.0.113.9</c>, <c>2001:db8::1</c>, <c>[2001:db8::1]</c>, optionally with a port.</summary>
+    /// <summary>
+    /// An address as proxies write it: <c>203.0.113.9</c>, <c>2001:db8::1</c>, <c>[2001:db8::1]</c>, optionally with a
+    /// port. IPv4 only in its dotted form: the parser's other forms (<c>443</c> is 0.0.1.187, <c>127.1</c>, hex) are
+    /// not addresses a proxy writes, so such an entry stops the walk instead of becoming a made-up client.
+    /// </summary>
     private static bool TryParseForwardedAddress(string entry, out IPAddress address)
     {
-        if (IPEndPoint.TryParse(entry, out var endpoint))
+        if (IPEndPoint.TryParse(entry, out var endpoint)
+            && (endpoint.Address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+                || entry.AsSpan(0, entry.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? colon : entry.Length).SequenceEqual(endpoint.Address.ToString())))
         {
             address = Normalize(endpoint.Address);
             return true;

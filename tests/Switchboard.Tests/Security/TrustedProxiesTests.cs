@@ -76,6 +76,10 @@ public sealed class TrustedProxiesTests
     [InlineData("[2001:db8::1]:4711", "2001:db8::1")]
     [InlineData("203.0.113.9:4711", "203.0.113.9")]
     [InlineData("::ffff:203.0.113.9", "203.0.113.9")]
+    [InlineData("203.0.113.9, 443", "10.0.0.5")] // found by the fuzzer: IPAddress.TryParse reads "443" as 0.0.1.187
+    [InlineData("203.0.113.9, 127.1", "10.0.0.5")]
+    [InlineData("203.0.113.9, 0x7f000001", "10.0.0.5")]
+    [InlineData("203.0.113.9, 010.0.0.1", "10.0.0.5")]
     public void EntriesThatAreNotAddresses_StopTheWalk(string forwardedFor, string expected)
     {
         var client = Resolve(new TrustedProxies(["10.0.0.5"]), Proxy, forwardedFor);
