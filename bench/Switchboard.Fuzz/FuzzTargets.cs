@@ -5,6 +5,10 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
 using Switchboard.Authorization;
 using Switchboard.Management.Authentication;
 using Switchboard.Protocol;
@@ -73,6 +77,7 @@ internal static class FuzzTargets
         new FuzzTarget<string>("sigv4-authorization", AuthorizationHeaders, ParseSigV4Authorization),
         new FuzzTarget<(string? For, string? Proto, string? Port)>("forwarded-headers", ForwardedHeaders, ResolveForwardedClient),
         new FuzzTarget<string>("setting-values", SettingValues, ParseSettingValues),
+        new FuzzTarget<KeyValuePair<string, string?>[]>("definition", Definitions, ValidateDefinition),
     ];
 
     // ---- WebSocket frames -------------------------------------------------------------------------------------------
@@ -358,6 +363,60 @@ internal static class FuzzTargets
         var parsedSource = IdentitySource.TryParse(value, out var source, out var error);
         Check(parsedSource ? source is not null : !string.IsNullOrEmpty(error), $"identity source '{value}': {parsedSource} with neither a source nor an error");
         _ = TrustedProxies.TryParse(value, out _);
+    }
+
+    // ---- API definitions ------------------------------------------------------------------------------------------
+
+    private static readonly string[] DefinitionKeys =
+    [
+        "Stage", "ApiId", "DomainName", "BasePath", "RouteSelectionExpression", "StageVariables:env", "StageVariables:", "Routes:0:RouteKey",
+        "Routes:0:TwoWay", "Routes:0:Integration:Type", "Routes:0:Integration:Uri", "Routes:0:Integration:Handler",
+        "Routes:0:Integration:FunctionName", "Routes:0:Integration:Endpoint", "Routes:0:Integration:Region", "Routes:0:Integration:Qualifier",
+        "Routes:0:Integration:MaxConcurrency", "Routes:0:Integration:MaxQueue", "Routes:0:Integration:Timeout", "Routes:0:Integration:Headers:x-key",
+        "Routes:1:RouteKey", "Routes:1:Integration:Type", "Routes:1:Integration:Uri", "Routes:1:Authorizer:Type", "Routes:1:Authorizer:IdentitySource:0",
+        "Routes:1:Authorizer:Jwt:Issuer", "Routes:1:Authorizer:Jwt:Audiences:0", "Routes:5:RouteKey", "Routes:x:RouteKey", "Limits:MaxConnections",
+        "Limits:IdleTimeout", "Limits:MaxMessageBytes", "Limits:IntegrationTimeout", "Limits:ShutdownTimeout", "Limits:KeepAliveInterval",
+        "Transport:DirectUpgrade", "Security:AllowedOrigins:0", "Security:TrustedProxies:0", "RateLimits:ConnectionsPerAddress:RatePerSecond",
+        "RateLimits:ConnectionsPerAddress:Burst", "Management:AllowRemote", "Management:AllowedOrigins:0", "Management:Authentication:ApiKeys:0",
+        "Management:Authentication:Credentials:AKID", "Management:Authentication:Region", "Unknown", "Routes:0:Integration:Unknown",
+    ];
+
+    private static readonly string?[] DefinitionValues =
+    [
+        null, "", " ", "0", "1", "-1", "2147483648", "1e3", "true", "yes", "00:00:05", "-00:00:01", "1.00:00:00", "abc", "$connect", "$disconnect",
+        "$default", "sendmessage", "http", "lambda", "inprocess", "mock", "http://127.0.0.1:1/x", "https://example.com/${stageVariables.env}",
+        "ftp://x", "/relative", "${stageVariables.missing}", "$request.body.action", "${request.body.a}-${request.body.b}", "$request.header.x",
+        "route.request.header.Auth", "jwt", "request", "10.0.0.0/8", "10.0.0.1/8", "https://app.example", "*", "a-valid-api-key-0123456789",
+        "arn:aws:lambda:us-east-1:123456789012:function:chat", "us-east-1", "prod", "../etc", new string('x', 300),
+    ];
+
+    private static readonly Gen<KeyValuePair<string, string?>[]> Definitions =
+        Gen.Select(Pick(DefinitionKeys), Pick(DefinitionValues), (key, value) => new KeyValuePair<string, string?>("Switchboard:" + key, value)).Array[0, 12]
+            .Select(settings => settings.DistinctBy(setting => setting.Key, StringComparer.OrdinalIgnoreCase).ToArray());
+
+    /// <summary>
+    /// Any definition is accepted or refused with the errors the operator reads — an options validation failure naming
+    /// keys, or the binder's conversion error — never another exception.
+    /// </summary>
+    private static void ValidateDefinition(KeyValuePair<string, string?>[] settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSwitchboard(configuration);
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            _ = provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
+        }
+        catch (OptionsValidationException exception)
+        {
+            Check(exception.Failures.Any() && exception.Failures.All(failure => failure.Length > 0), "a validation failure without a message");
+        }
+        catch (InvalidOperationException exception) when (exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+        }
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------------

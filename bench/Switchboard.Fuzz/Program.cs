@@ -52,7 +52,9 @@ foreach (var target in FuzzTargets.All.Where(target => names.Count == 0 || names
     catch (Exception exception)
     {
         failed++;
-        result = "FAILED: " + exception.Message.ReplaceLineEndings(" ");
+        // CsCheck's message names the smallest failing case and its seed; the inner exception is what the property threw.
+        var cause = exception.InnerException is { } inner ? $" — {inner.GetType().Name}: {inner.Message}{(Environment.GetEnvironmentVariable("FUZZ_STACK") is null ? "" : inner.StackTrace)}" : "";
+        result = "FAILED: " + (exception.Message + cause).ReplaceLineEndings(" ");
     }
 
     var seconds = clock.Elapsed.TotalSeconds;

@@ -172,6 +172,26 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains("Stagee", output, StringComparison.Ordinal);
     }
 
+    /// <summary>Found by the definition fuzzer: a JSON null for an integration's Type was a NullReferenceException with a stack trace.</summary>
+    [Fact]
+    public async Task ConfigCheck_NullValues_AreReportedAsEmpty_NamingTheKeys()
+    {
+        var file = Write("nulls.json", """
+            { "Switchboard": { "Stage": null, "Routes": [
+              { "RouteKey": null, "Integration": { "Type": null } },
+              { "RouteKey": "$connect", "Integration": { "Type": "http", "Uri": "http://127.0.0.1:1/connect" }, "Authorizer": { "Type": null } } ] } }
+            """);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.Equal(2, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Switchboard:Stage", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:RouteKey", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:Type", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:1:Authorizer:Type", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ConfigCheck_BadAuthorizer_FailsNamingEachKey()
     {

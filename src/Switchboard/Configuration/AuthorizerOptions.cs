@@ -13,7 +13,7 @@ public sealed class AuthorizerOptions
     public const string JwtType = "jwt";
 
     /// <summary><c>request</c> or <c>jwt</c>.</summary>
-    public string Type { get; set; } = "";
+    public string Type { get; set => field = value ?? ""; } = "";
 
     /// <summary>
     /// Where the caller's identity is, as API Gateway writes it: <c>route.request.header.X</c>,
@@ -29,8 +29,8 @@ public sealed class AuthorizerOptions
     public JwtAuthorizerOptions Jwt { get; set; } = new();
 
     /// <summary>The region in the authorizer event's <c>methodArn</c> (the resource its policy is matched against).</summary>
-    public string Region { get; set; } = "us-east-1";
+    public string Region { get; set => field = value ?? ""; } = "us-east-1";
 
     /// <summary>The account id in the authorizer event's <c>methodArn</c>: 12 digits.</summary>
-    public string AccountId { get; set; } = "000000000000";
+    public string AccountId { get; set => field = value ?? ""; } = "000000000000";
 }

@@ -4,7 +4,7 @@ namespace Switchboard.Configuration;
 public sealed class IntegrationOptions
 {
     /// <summary><c>lambda</c> (the Lambda Invoke API), <c>http</c> (the Lambda-proxy event POSTed as JSON) or <c>inprocess</c> (a .NET handler registered in DI).</summary>
-    public string Type { get; set; } = "";
+    public string Type { get; set => field = value ?? ""; } = "";
 
     /// <summary>For <c>http</c>: the absolute http(s) URL the event is POSTed to.</summary>
     public string? Uri { get; set; }

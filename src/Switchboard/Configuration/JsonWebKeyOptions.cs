@@ -4,7 +4,7 @@ namespace Switchboard.Configuration;
 public sealed class JsonWebKeyOptions
 {
     /// <summary><c>RSA</c> or <c>EC</c>.</summary>
-    public string Kty { get; set; } = "";
+    public string Kty { get; set => field = value ?? ""; } = "";
 
     /// <summary>The key id tokens name in their <c>kid</c> header.</summary>
     public string? Kid { get; set; }

@@ -4,7 +4,7 @@ namespace Switchboard.Configuration;
 public sealed class JwtAuthorizerOptions
 {
     /// <summary>The only <c>iss</c> accepted. Required.</summary>
-    public string Issuer { get; set; } = "";
+    public string Issuer { get; set => field = value ?? ""; } = "";
 
     /// <summary>The <c>aud</c> values accepted (one match is enough). At least one is required.</summary>
     public List<string> Audiences { get; set; } = [];
@@ -16,13 +16,13 @@ public sealed class JwtAuthorizerOptions
     public List<JsonWebKeyOptions> Keys { get; set; } = [];
 
     /// <summary>The header that carries <c>Bearer &lt;token&gt;</c>; "" to not read one.</summary>
-    public string TokenHeader { get; set; } = "Authorization";
+    public string TokenHeader { get; set => field = value ?? ""; } = "Authorization";
 
     /// <summary>
     /// The query parameter that carries the token, for browsers (which cannot set headers on a WebSocket handshake);
     /// "" (the default) to not read one. The header wins when both are sent.
     /// </summary>
-    public string TokenQueryParameter { get; set; } = "";
+    public string TokenQueryParameter { get; set => field = value ?? ""; } = "";
 
     /// <summary>
     /// The signature algorithms accepted, from RS256/384/512, PS256/384/512 and ES256/384/512; empty (the default) for all

@@ -22,7 +22,7 @@ public sealed class ManagementAuthenticationOptions
     public List<string> ApiKeys { get; set; } = [];
 
     /// <summary>The region signed requests must be scoped to, as the SDK's configured region is. Default <c>us-east-1</c>.</summary>
-    public string Region { get; set; } = "us-east-1";
+    public string Region { get; set => field = value ?? ""; } = "us-east-1";
 
     /// <summary>True when any credential or API key is configured, and so every management call must authenticate.</summary>
     internal bool IsEnabled => Credentials.Count > 0 || ApiKeys.Count > 0;

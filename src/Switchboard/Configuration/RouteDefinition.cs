@@ -4,7 +4,7 @@ namespace Switchboard.Configuration;
 public sealed class RouteDefinition
 {
     /// <summary><c>$connect</c>, <c>$disconnect</c>, <c>$default</c>, or a custom key (must not start with <c>$</c>). Case-sensitive.</summary>
-    public string RouteKey { get; set; } = "";
+    public string RouteKey { get; set => field = value ?? ""; } = "";
 
     /// <summary>The backend this route invokes.</summary>
     public IntegrationOptions Integration { get; set; } = new();

@@ -3,7 +3,9 @@ namespace Switchboard.Configuration;
 /// <summary>
 /// The API definition: the counterpart of an API Gateway WebSocket API, its stage and its routes.
 /// Bound from the <c>Switchboard</c> configuration section (a JSON definition file, environment
-/// variables, command-line overrides). Unknown keys are rejected at startup.
+/// variables, command-line overrides). Unknown keys are rejected at startup. A JSON <c>null</c> binds as an empty
+/// string wherever a setting is a string with a default (here and in the option classes below it), so validation
+/// reports the key instead of a later <see cref="NullReferenceException"/>.
 /// </summary>
 public sealed class SwitchboardOptions
 {
@@ -11,10 +13,10 @@ public sealed class SwitchboardOptions
     public const string SectionName = "Switchboard";
 
     /// <summary>Stage name; clients connect to <c>/{Stage}</c> and backends call <c>/{Stage}/@connections</c>.</summary>
-    public string Stage { get; set; } = "production";
+    public string Stage { get; set => field = value ?? ""; } = "production";
 
     /// <summary>Value of <c>requestContext.apiId</c> in events.</summary>
-    public string ApiId { get; set; } = "switchboard";
+    public string ApiId { get; set => field = value ?? ""; } = "switchboard";
 
     /// <summary>
     /// Value of <c>requestContext.domainName</c>. Handlers build their management endpoint as
@@ -37,7 +39,7 @@ public sealed class SwitchboardOptions
     public string? BasePath { get; set; }
 
     /// <summary>The route selection expression applied to every incoming message.</summary>
-    public string RouteSelectionExpression { get; set; } = "$request.body.action";
+    public string RouteSelectionExpression { get; set => field = value ?? ""; } = "$request.body.action";
 
     /// <summary>Routes by route key: <c>$connect</c>, <c>$disconnect</c>, <c>$default</c> and custom keys.</summary>
     public List<RouteDefinition> Routes { get; set; } = [];
