@@ -72,6 +72,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
 
         NetworkOptionsValidation.Validate(options, Error);
         StageVariablesValidation.Validate(options, Error);
+        RequestParametersValidation.Validate(options, Error);
         ManagementAuthenticationValidation.Validate(options.Management.Authentication, Error);
         return errors;
     }
