@@ -33,9 +33,16 @@ internal sealed class HttpProxyIntegration(HttpClient httpClient, HttpMethod met
             request.Content.Headers.ContentType = TextContentType;
         }
 
-        foreach (var (name, value) in headers.Concat(mappedHeaders))
+        // A mapped value replaces a static header of the same name.
+        var allHeaders = new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in mappedHeaders)
         {
-            SetHeader(request, name, value);
+            allHeaders[name] = value;
+        }
+
+        foreach (var (name, value) in allHeaders)
+        {
+            AddHeader(request, name, value);
         }
 
         try
@@ -69,16 +76,10 @@ internal sealed class HttpProxyIntegration(HttpClient httpClient, HttpMethod met
         }
     }
 
-    /// <summary>A request header, or a content header (<c>Content-Type</c>, …) on the body when there is one; a mapped value replaces a static one.</summary>
-    private static void SetHeader(HttpRequestMessage request, string name, string value)
+    /// <summary>A request header, or a content header (<c>Content-Type</c>, …) on the body, replacing the default; dropped when there is no body.</summary>
+    private static void AddHeader(HttpRequestMessage request, string name, string value)
     {
-        request.Headers.Remove(name);
-        if (request.Headers.TryAddWithoutValidation(name, value))
-        {
-            return;
-        }
-
-        if (request.Content is { } content)
+        if (!request.Headers.TryAddWithoutValidation(name, value) && request.Content is { } content)
         {
             content.Headers.Remove(name);
             content.Headers.TryAddWithoutValidation(name, value);
