@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of Switchboard, installing what they need when it is missing:
-# apt packages (redis-server, chromium) when run as root, npm packages with `npm ci`, NuGet packages with restore.
+# apt packages (redis-server, chromium, curl, openssl, systemd, nginx-light) when run as root, npm packages with `npm ci`, NuGet packages with restore.
 # Ends with one line "N passed, N failed" totalling all suites. Exit code 0 only if every suite passed.
 #
 # Usage: ./test.sh            all suites
@@ -19,6 +19,9 @@ install_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # checks deploy/systemd/switchboard.service
+  [ -x /usr/sbin/nginx ] || missing+=(nginx-light)                     # runs deploy/nginx/switchboard.conf
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing: ${missing[*]}. Install them (apt-get install ${missing[*]}) or run this script as root." >&2
@@ -26,7 +29,13 @@ install_packages() {
   fi
   step "Installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # The tests start their own nginx and redis-server; a package must not start a system service (nginx on port 80).
+  local no_services=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && no_services=1
+  fi
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$no_services" ] || rm -f /usr/sbin/policy-rc.d
 }
 
 [ "${1:-}" = "--no-install" ] || install_packages

@@ -21,11 +21,19 @@ public sealed class SelfSignedCertificate
         request.CertificateExtensions.Add(names.Build());
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
         Pfx = certificate.Export(X509ContentType.Pkcs12, password);
+        CertificatePem = certificate.ExportCertificatePem();
+        PrivateKeyPem = key.ExportPkcs8PrivateKeyPem();
         _thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
     }
 
     /// <summary>The certificate with its private key as PKCS#12 (a <c>.pfx</c> file's content), under the password given.</summary>
     public byte[] Pfx { get; }
+
+    /// <summary>The certificate alone, PEM-encoded (for servers such as nginx that read PEM files).</summary>
+    public string CertificatePem { get; }
+
+    /// <summary>The certificate's private key, PKCS#8 PEM, unencrypted.</summary>
+    public string PrivateKeyPem { get; }
 
     /// <summary>A client handler that accepts this certificate and no other (for HttpClient and ClientWebSocket).</summary>
     public SocketsHttpHandler TrustingHandler() => new()

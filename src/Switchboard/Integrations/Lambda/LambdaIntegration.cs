@@ -7,11 +7,11 @@ namespace Switchboard.Integrations.Lambda;
 /// <summary>
 /// Invokes a Lambda function with the Lambda-proxy event through the Lambda Invoke API, as API Gateway's AWS_PROXY
 /// integration does: <c>POST {endpoint}/2015-03-31/functions/{function}/invocations[?Qualifier=…]</c> with
-/// <c>X-Amz-Invocation-Type: RequestResponse</c>, signed with SigV4 (service <c>lambda</c>) when credentials are
-/// configured. The answer is read by <see cref="LambdaProxyAnswer"/>: every function-error shape is a failed
+/// <c>X-Amz-Invocation-Type: RequestResponse</c>, signed with SigV4 (service <c>lambda</c>) with the credentials <see cref="LambdaCredentials"/>
+/// finds. The answer is read by <see cref="LambdaProxyAnswer"/>: every function-error shape is a failed
 /// invocation, and so is an empty body. One call per event; nothing is retried (invocations are not idempotent).
 /// </summary>
-internal sealed class LambdaIntegration(HttpClient httpClient, Uri invocationUri, string functionName, string region, AwsCredentials? credentials, TimeProvider time) : IRouteIntegration
+internal sealed class LambdaIntegration(HttpClient httpClient, Uri invocationUri, string functionName, string region, LambdaCredentials credentials, TimeProvider time) : IRouteIntegration
 {
     public const string Service = "lambda";
     public const string InvocationTypeHeader = "X-Amz-Invocation-Type";
@@ -31,15 +31,19 @@ internal sealed class LambdaIntegration(HttpClient httpClient, Uri invocationUri
         request.Headers.TryAddWithoutValidation(InvocationTypeHeader, "RequestResponse");
         try
         {
-            if (credentials is not null)
+            if (await credentials.GetAsync(cancellationToken).ConfigureAwait(false) is { } signing)
             {
-                await SigV4Signer.SignAsync(request, credentials, region, Service, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await SigV4Signer.SignAsync(request, signing, region, Service, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
 
             using var response = await httpClient
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
                 .ConfigureAwait(false);
             return await LambdaProxyAnswer.ReadAsync(response, routeEvent, _source, emptyMeansOk: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LambdaCredentialsException exception)
+        {
+            return IntegrationResult.Failure($"cannot sign the call to {_source}: {exception.Message}");
         }
         catch (HttpRequestException exception)
         {

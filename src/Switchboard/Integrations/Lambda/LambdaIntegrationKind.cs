@@ -8,9 +8,7 @@ namespace Switchboard.Integrations.Lambda;
 
 /// <summary>
 /// The <c>lambda</c> kind: <see cref="LambdaIntegration"/> over the named client <see cref="IntegrationKinds.HttpClientName"/>,
-/// behind the route's concurrency limit. Credentials come from <c>AWS_ACCESS_KEY_ID</c>, <c>AWS_SECRET_ACCESS_KEY</c> and
-/// <c>AWS_SESSION_TOKEN</c> in the configuration (environment variables included); without them calls are not signed,
-/// which emulators accept.
+/// behind the route's concurrency limit, signing with the credentials <see cref="LambdaCredentials.For"/> chooses.
 /// </summary>
 internal sealed partial class LambdaIntegrationKind(IHttpClientFactory clients, TimeProvider time, IServiceProvider services) : IIntegrationKind
 {
@@ -68,7 +66,7 @@ internal sealed partial class LambdaIntegrationKind(IHttpClientFactory clients, 
         var endpoint = (integration.Endpoint ?? $"https://lambda.{region}.amazonaws.com").TrimEnd('/');
         var qualifier = string.IsNullOrEmpty(integration.Qualifier) ? "" : $"?Qualifier={Uri.EscapeDataString(integration.Qualifier)}";
         var invocationUri = new Uri($"{endpoint}/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/invocations{qualifier}");
-        var lambda = new LambdaIntegration(clients.CreateClient(IntegrationKinds.HttpClientName), invocationUri, functionName, region, AwsCredentials.From(Variable), time);
+        var lambda = new LambdaIntegration(clients.CreateClient(IntegrationKinds.HttpClientName), invocationUri, functionName, region, LambdaCredentials.For(invocationUri, Variable), time);
         return ConcurrencyLimitedIntegration.Apply(lambda, integration, $"function {functionName}");
     }
 

@@ -92,7 +92,17 @@ export class TestClient {
 
 /** Opens a client with a known User-Agent and resolves once it is open, with its connection id in `.id`. */
 export async function openClient(wsUrl, { userAgent = USER_AGENT, ms = 5_000 } = {}) {
-  const socket = new WebSocket(wsUrl, { headers: { 'User-Agent': userAgent } });
+  const client = await connectClient(wsUrl, { headers: { 'User-Agent': userAgent } }, ms);
+  client.id = await client.whoami();
+  return client;
+}
+
+/**
+ * Opens a client and resolves once it is open, without asking for its id (for APIs without the demo's `whoami`
+ * route). `socketOptions` go to `ws` as they are: headers, or `ca` to trust a wss endpoint's certificate.
+ */
+export async function connectClient(wsUrl, socketOptions = {}, ms = 5_000) {
+  const socket = new WebSocket(wsUrl, socketOptions);
   await withTimeout(
     new Promise((resolveOpen, reject) => {
       socket.once('open', resolveOpen);
@@ -102,9 +112,7 @@ export async function openClient(wsUrl, { userAgent = USER_AGENT, ms = 5_000 } =
     ms,
     `the WebSocket handshake with ${wsUrl}`,
   );
-  const client = new TestClient(socket);
-  client.id = await client.whoami();
-  return client;
+  return new TestClient(socket);
 }
 
 /** Closes every client that is still open, with the closing handshake (for `after`/`afterEach`). */

@@ -68,12 +68,23 @@ function dotnetEnv(extra = {}) {
  * `args` are extra command-line arguments for the server, e.g.
  * ['--Switchboard:Registry:Provider=redis', '--Switchboard:Registry:Redis:Configuration=127.0.0.1:6379'].
  * `stage` serves another stage than the demo API's (`--Switchboard:Stage=…`); `endpoint` and `wsUrl` follow it.
+ * `tls` ({ certificatePath, keyPath }: PEM files) serves https and wss instead, on a Kestrel endpoint with that
+ * certificate (`Kestrel:Endpoints:Https`); `baseUrl`, `endpoint` and `wsUrl` follow.
  */
-export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0, args = [], stage = STAGE } = {}) {
+export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0, args = [], stage = STAGE, tls } = {}) {
   const dll = serverDll();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-compat-js-'));
   const stageArgs = stage === STAGE ? [] : [`--Switchboard:Stage=${stage}`];
-  const child = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${requestedPort}`, ...stageArgs, ...args], {
+  const listenArgs = tls
+    ? [
+        `--Kestrel:Endpoints:Https:Url=https://127.0.0.1:${requestedPort}`,
+        `--Kestrel:Endpoints:Https:Certificate:Path=${tls.certificatePath}`,
+        `--Kestrel:Endpoints:Https:Certificate:KeyPath=${tls.keyPath}`,
+      ]
+    : ['--urls', `http://127.0.0.1:${requestedPort}`];
+  const scheme = tls ? 'https' : 'http';
+  const listening = new RegExp(`Now listening on: ${scheme}://127\\.0\\.0\\.1:(\\d+)`);
+  const child = spawn('dotnet', [dll, ...listenArgs, ...stageArgs, ...args], {
     cwd: dir,
     env: dotnetEnv({ Switchboard__Registry__Sqlite__Path: join(dir, 'registry.db') }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -99,7 +110,7 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
       );
       child.stdout.on('data', (chunk) => {
         stdout += chunk;
-        const match = /Now listening on: http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+        const match = listening.exec(stdout);
         if (match) {
           clearTimeout(timer);
           resolvePort(Number(match[1]));
@@ -117,7 +128,7 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
         reject(new Error(`The gateway exited (code ${code}, signal ${signal}) before listening.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
       });
     });
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const baseUrl = `${scheme}://127.0.0.1:${port}`;
     return {
       port,
       pid: child.pid,
@@ -125,7 +136,7 @@ export async function startGateway({ timeoutMs = 30_000, port: requestedPort = 0
       baseUrl,
       stage,
       endpoint: `${baseUrl}/${stage}`,
-      wsUrl: `ws://127.0.0.1:${port}/${stage}`,
+      wsUrl: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/${stage}`,
       output: () => ({ stdout, stderr }),
       stop,
     };
