@@ -209,6 +209,7 @@ public sealed class HttpProxyIntegrationTests : IAsyncLifetime
         await client.SendTextAsync("hello");
 
         Assert.Equal("busy, try later", await client.ReceiveTextAsync());
+        Assert.Contains(TestLoggerProvider.Lines, line => line.Contains("Backend of route $default answered HTTP 503", StringComparison.Ordinal));
     }
 
     [Fact]

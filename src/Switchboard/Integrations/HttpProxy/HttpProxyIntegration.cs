@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Switchboard.Events;
 using Switchboard.Integrations.Http;
 
@@ -14,7 +15,17 @@ namespace Switchboard.Integrations.HttpProxy;
 /// a proxy integration's output "as the complete payload"). Failures: the backend cannot be reached, drops the
 /// connection, or answers more than <see cref="LambdaProxyAnswer.MaxResultBytes"/>.
 /// </summary>
-internal sealed class HttpProxyIntegration(HttpClient httpClient, HttpMethod method, Uri uri, IReadOnlyDictionary<string, string> headers, RequestParameterMapping mapping) : IRouteIntegration
+/// <remarks>
+/// A 5xx passed on to a client is logged (it is an answer, so the invoker does not count it as a failure); a non-2xx
+/// on <c>$connect</c> is the backend's decision and is not.
+/// </remarks>
+internal sealed partial class HttpProxyIntegration(
+    HttpClient httpClient,
+    HttpMethod method,
+    Uri uri,
+    IReadOnlyDictionary<string, string> headers,
+    RequestParameterMapping mapping,
+    ILogger<HttpProxyIntegration> logger) : IRouteIntegration
 {
     public const string SubProtocolHeader = "Sec-WebSocket-Protocol";
 
@@ -55,6 +66,11 @@ internal sealed class HttpProxyIntegration(HttpClient httpClient, HttpMethod met
             {
                 // Only two-way message routes send a body anywhere; $connect and $disconnect use the status and headers.
                 return IntegrationResult.Success(answer);
+            }
+
+            if (answer.StatusCode >= 500)
+            {
+                LogServerErrorPassedOn(logger, routeEvent.RouteKey, answer.StatusCode, routeEvent.ConnectionId, routeEvent.RequestId);
             }
 
             var body = await BoundedBody.ReadAsync(response.Content, LambdaProxyAnswer.MaxResultBytes, cancellationToken).ConfigureAwait(false);
@@ -109,4 +125,7 @@ internal sealed class HttpProxyIntegration(HttpClient httpClient, HttpMethod met
         response.Headers.TryGetValues(SubProtocolHeader, out var values)
             ? new(StringComparer.OrdinalIgnoreCase) { [SubProtocolHeader] = string.Join(", ", values) }
             : null;
+
+    [LoggerMessage(71, LogLevel.Warning, "Backend of route {RouteKey} answered HTTP {StatusCode} (connection {ConnectionId}, requestId {RequestId}); its body is passed on as the answer, as API Gateway passes an HTTP_PROXY answer")]
+    private static partial void LogServerErrorPassedOn(ILogger logger, string routeKey, int statusCode, string connectionId, string requestId);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Switchboard.Configuration;
 using Switchboard.Integrations.Http;
 using Switchboard.Routing;
@@ -8,7 +9,7 @@ namespace Switchboard.Integrations.HttpProxy;
 /// The <c>http_proxy</c> kind: <see cref="HttpProxyIntegration"/> over the named client
 /// <see cref="IntegrationKinds.HttpClientName"/>, behind the route's concurrency limit.
 /// </summary>
-internal sealed class HttpProxyIntegrationKind(IHttpClientFactory clients) : IIntegrationKind, IRouteDependentIntegrationKind
+internal sealed class HttpProxyIntegrationKind(IHttpClientFactory clients, ILogger<HttpProxyIntegration> logger) : IIntegrationKind, IRouteDependentIntegrationKind
 {
     /// <summary>The methods an HTTP_PROXY integration can use (API Gateway's IntegrationMethod).</summary>
     public static readonly IReadOnlyList<string> Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -72,7 +73,8 @@ internal sealed class HttpProxyIntegrationKind(IHttpClientFactory clients) : IIn
                 new HttpMethod(integration.HttpMethod?.Trim().ToUpperInvariant() ?? "POST"),
                 new Uri(integration.Uri!),
                 integration.Headers,
-                RequestParameterMapping.Parse(integration.RequestParameters)),
+                RequestParameterMapping.Parse(integration.RequestParameters),
+                logger),
             integration,
             $"backend {integration.Uri}");
 }
