@@ -184,6 +184,23 @@ public sealed class HttpProxyIntegrationTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, string> { ["room"] = "général" }, request.Query);
     }
 
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("DELETE")]
+    public async Task AnyMethod_CarriesTheMessageAsItsBody(string method)
+    {
+        var settings = Route(0, "$default", "messages");
+        settings["Switchboard:Routes:0:Integration:HttpMethod"] = method;
+        await using var gateway = await TestGateway.StartAsync(settings);
+        await using var client = await gateway.ConnectAsync();
+
+        await client.SendTextAsync("payload");
+
+        var request = await _backend.NextRequestAsync();
+        Assert.Equal(method, request.Method);
+        Assert.Equal("payload", request.Body);
+    }
+
     [Fact]
     public async Task MappedContentType_ReplacesTheDefault()
     {
