@@ -136,6 +136,35 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task ConfigCheck_HttpProxyAndMockMixUps_NameEachKey_AndPointToTheRightKind()
+    {
+        var file = Write("proxy.json", """
+            { "Switchboard": { "Routes": [
+                { "RouteKey": "$connect", "Integration": { "Type": "http_proxy", "Uri": "http://127.0.0.1:9000/connect", "HttpMethod": "SEND",
+                  "RequestParameters": { "integration.request.header.x-id": "route.request.body.", "integration.request.header.x-user": "context.authorizer.principalId" } } },
+                { "RouteKey": "send", "Integration": { "Type": "http", "Uri": "http://127.0.0.1:9000/send", "RequestParameters": { "integration.request.header.x-id": "context.connectionId" } } },
+                { "RouteKey": "$default", "Integration": { "Type": "http_proxy", "Uri": "http://127.0.0.1:9000/2015-03-31/functions/chat/invocations", "FunctionName": "chat",
+                  "RequestParameters": { "integration.request.querystring.token": "route.request.querystring.token" } } },
+                { "RouteKey": "$disconnect", "Integration": { "Type": "mock", "StatusCode": 700, "Handler": "demo.echo" } }
+            ] } }
+            """);
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["config", "check", file]);
+
+        Assert.Equal(2, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Switchboard:Routes:0:Integration:HttpMethod: 'SEND' is not one of GET, POST", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:RequestParameters:integration.request.header.x-id: 'route.request.body.' is not a body path", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:0:Integration:RequestParameters:integration.request.header.x-user: context.authorizer.* comes from a $connect authorizer, and none is configured", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:1:Integration:RequestParameters: is not used by an http integration: it is for Type http_proxy", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:2:Integration:Uri: is a Lambda Invoke API URL: use Type lambda", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:2:Integration:FunctionName: is not used by an http_proxy integration: it is for Type lambda", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:2:Integration:RequestParameters:integration.request.querystring.token: route.request.header and route.request.querystring are only available on $connect", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:3:Integration:StatusCode: 700 is outside 200 to 599", output, StringComparison.Ordinal);
+        Assert.Contains("Switchboard:Routes:3:Integration:Handler: is not used by a mock integration: it is for Type inprocess", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConfigCheck_BadManagementAuthentication_NamesEachKey_NeverASecret()
     {
         var file = Write("auth.json", """

@@ -3,14 +3,33 @@ namespace Switchboard.Configuration;
 /// <summary>How a route reaches its backend.</summary>
 public sealed class IntegrationOptions
 {
-    /// <summary><c>lambda</c> (the Lambda Invoke API), <c>http</c> (the Lambda-proxy event POSTed as JSON) or <c>inprocess</c> (a .NET handler registered in DI).</summary>
+    /// <summary>
+    /// <c>lambda</c> (the Lambda Invoke API), <c>http</c> (the Lambda-proxy event POSTed as JSON), <c>http_proxy</c> (the
+    /// message itself, API Gateway's HTTP_PROXY), <c>inprocess</c> (a .NET handler registered in DI) or <c>mock</c> (a fixed answer).
+    /// </summary>
     public string Type { get; set => field = value ?? ""; } = "";
 
-    /// <summary>For <c>http</c>: the absolute http(s) URL the event is POSTed to.</summary>
+    /// <summary>For <c>http</c> and <c>http_proxy</c>: the absolute http(s) URL called.</summary>
     public string? Uri { get; set; }
 
-    /// <summary>For <c>http</c>: extra request headers (for example a shared secret). Values are never logged.</summary>
+    /// <summary>For <c>http</c> and <c>http_proxy</c>: extra request headers (for example a shared secret). Values are never logged.</summary>
     public Dictionary<string, string> Headers { get; set; } = [];
+
+    /// <summary>For <c>http_proxy</c>: the request's method; none: POST.</summary>
+    public string? HttpMethod { get; set; }
+
+    /// <summary>
+    /// For <c>http_proxy</c>: API Gateway's request parameter mapping, <c>integration.request.header.X</c> or
+    /// <c>integration.request.querystring.X</c> → a source (<c>context.connectionId</c>, <c>route.request.body.user.id</c>,
+    /// <c>'static'</c>, …). Nothing of the client's request reaches the backend unless mapped here.
+    /// </summary>
+    public Dictionary<string, string> RequestParameters { get; set; } = [];
+
+    /// <summary>For <c>mock</c>: the status answered; none: 200.</summary>
+    public int? StatusCode { get; set; }
+
+    /// <summary>For <c>mock</c>: the body answered (sent back on two-way routes); none: no body.</summary>
+    public string? Body { get; set; }
 
     /// <summary>For <c>inprocess</c>: the name the handler was registered under with <c>AddRouteHandler</c>.</summary>
     public string? Handler { get; set; }
@@ -27,7 +46,7 @@ public sealed class IntegrationOptions
     /// <summary>For <c>lambda</c>: the region signed for (and of the default endpoint); none: the ARN's, else <c>AWS_REGION</c>, <c>AWS_DEFAULT_REGION</c>, else us-east-1.</summary>
     public string? Region { get; set; }
 
-    /// <summary>For <c>lambda</c> and <c>http</c>: at most this many calls run at once; none: no limit.</summary>
+    /// <summary>For <c>lambda</c>, <c>http</c> and <c>http_proxy</c>: at most this many calls run at once; none: no limit.</summary>
     public int? MaxConcurrency { get; set; }
 
     /// <summary>With <see cref="MaxConcurrency"/>: at most this many calls wait for a free slot (default 100); a call beyond it fails at once.</summary>

@@ -54,9 +54,11 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var hasConnectAuthorizer = options.Routes.Any(route => route.RouteKey == RouteTable.ConnectKey && route.Authorizer is not null);
         for (var i = 0; i < options.Routes.Count; i++)
         {
-            ValidateRoute($"Routes:{i}", options.Routes[i], i, seen, kinds, Error);
+            var context = new IntegrationRouteContext(options.Routes[i].RouteKey, IsAuthorizer: false, hasConnectAuthorizer, options.StageVariables);
+            ValidateRoute($"Routes:{i}", options.Routes[i], i, seen, kinds, context, Error);
         }
 
         ValidateLimits(options.Limits, Error);
@@ -82,7 +84,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && value.TrimEnd('/').Equals(uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);
 
-    private static void ValidateRoute(string key, RouteDefinition route, int index, Dictionary<string, int> seen, RegisteredIntegrationKinds kinds, Action<string, string> error)
+    private static void ValidateRoute(string key, RouteDefinition route, int index, Dictionary<string, int> seen, RegisteredIntegrationKinds kinds, IntegrationRouteContext context, Action<string, string> error)
     {
         if (string.IsNullOrEmpty(route.RouteKey))
         {
@@ -97,7 +99,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
             error($"{key}:RouteKey", $"'{route.RouteKey}' is already defined by Routes:{seen[route.RouteKey]}");
         }
 
-        ValidateIntegration($"{key}:Integration", route.Integration, kinds, error);
+        ValidateIntegration($"{key}:Integration", route.Integration, kinds, context, error);
         if (route.Authorizer is { } authorizer)
         {
             if (route.RouteKey != RouteTable.ConnectKey)
@@ -105,12 +107,12 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
                 error($"{key}:Authorizer", $"only the {RouteTable.ConnectKey} route can have an authorizer (API Gateway authorizes the handshake, not messages)");
             }
 
-            AuthorizerOptionsValidator.Validate($"{key}:Authorizer", authorizer, (integrationKey, integration) => ValidateIntegration(integrationKey, integration, kinds, error), error);
+            AuthorizerOptionsValidator.Validate($"{key}:Authorizer", authorizer, (integrationKey, integration) => ValidateIntegration(integrationKey, integration, kinds, context with { IsAuthorizer = true }, error), error);
         }
     }
 
     /// <summary>A route's or an authorizer's integration: a registered kind, settings that kind accepts, a timeout in range.</summary>
-    private static void ValidateIntegration(string integrationKey, IntegrationOptions integration, RegisteredIntegrationKinds kinds, Action<string, string> error)
+    private static void ValidateIntegration(string integrationKey, IntegrationOptions integration, RegisteredIntegrationKinds kinds, IntegrationRouteContext context, Action<string, string> error)
     {
         if (string.IsNullOrWhiteSpace(integration.Type))
         {
@@ -122,7 +124,10 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
         else
         {
-            foreach (var problem in kind.Validate(integration))
+            var problems = kind is IRouteDependentIntegrationKind routeDependent
+                ? kind.Validate(integration).Concat(routeDependent.Validate(integration, context))
+                : kind.Validate(integration);
+            foreach (var problem in problems)
             {
                 error($"{integrationKey}:{problem.Key}", problem.Message);
             }

@@ -130,7 +130,7 @@ internal sealed class ConnectionBudget
     /// <summary>Distinct HTTP integration servers (scheme, host, port): the HTTP client pools connections per server.</summary>
     internal static int HttpBackendCount(SwitchboardOptions options) =>
         options.Routes
-            .Where(route => route.Integration.Type.Equals("http", StringComparison.OrdinalIgnoreCase))
+            .Where(route => Integrations.IntegrationKindName.Normalize(route.Integration.Type) is Integrations.IntegrationKinds.Http or Integrations.IntegrationKinds.HttpProxy)
             .Select(route => Uri.TryCreate(route.Integration.Uri, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}" : "")
             .Where(server => server.Length > 0)
             .Distinct(StringComparer.OrdinalIgnoreCase)

@@ -10,8 +10,10 @@ using Switchboard.Diagnostics;
 using Switchboard.Events;
 using Switchboard.Integrations;
 using Switchboard.Integrations.Http;
+using Switchboard.Integrations.HttpProxy;
 using Switchboard.Integrations.InProcess;
 using Switchboard.Integrations.Lambda;
+using Switchboard.Integrations.Mock;
 using Switchboard.Transport;
 using Switchboard.Management;
 using Switchboard.RateLimiting;
@@ -78,6 +80,8 @@ public static class SwitchboardServiceCollectionExtensions
         builder.AddIntegrationKind<HttpIntegrationKind>(IntegrationKinds.Http);
         builder.AddIntegrationKind<InProcessIntegrationKind>(IntegrationKinds.InProcess);
         builder.AddIntegrationKind<LambdaIntegrationKind>(IntegrationKinds.Lambda);
+        builder.AddIntegrationKind<HttpProxyIntegrationKind>(IntegrationKinds.HttpProxy);
+        builder.AddIntegrationKind<MockIntegrationKind>(IntegrationKinds.Mock);
         return builder;
     }
 

@@ -80,7 +80,7 @@ public sealed class SwitchboardBuilderTests
     [Fact]
     public void UnknownIntegrationType_ListsTheRegisteredKinds() =>
         Assert.Contains(
-            "Switchboard:Routes:0:Integration:Type: unknown integration type 'lamda' (expected http or inprocess or lambda) (did you mean 'lambda'?)",
+            "Switchboard:Routes:0:Integration:Type: unknown integration type 'lamda' (expected http or http_proxy or inprocess or lambda or mock) (did you mean 'lambda'?)",
             StartupErrors(new() { ["Switchboard:Routes:0:RouteKey"] = "$default", ["Switchboard:Routes:0:Integration:Type"] = "lamda" }));
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class SwitchboardBuilderTests
                 "Switchboard:Limits:MaxMessageBytes: 'lots' is not a valid whole number",
                 "Switchboard:Routes:0:Integration:Handler: no route handler named 'ecko' is registered (AddRouteHandler) (did you mean 'echo'?)",
                 "Switchboard:Routes:0:RouteKey: '$conect' is not a reserved route key ($connect, $disconnect, $default), and custom keys must not start with '$' (did you mean '$connect'?)",
-                "Switchboard:Routes:1:Integration:Type: unknown integration type 'htp' (expected http or inprocess or lambda) (did you mean 'http'?)",
+                "Switchboard:Routes:1:Integration:Type: unknown integration type 'htp' (expected http or http_proxy or inprocess or lambda or mock) (did you mean 'http'?)",
                 "Switchboard:Stagee: unknown key (did you mean 'Stage'?)",
             ],
             errors.Order(StringComparer.Ordinal));

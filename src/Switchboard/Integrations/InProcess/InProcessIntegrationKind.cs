@@ -18,6 +18,11 @@ internal sealed class InProcessIntegrationKind(IServiceProvider services) : IInt
             var registered = services.GetServices<RouteHandlerName>().Select(handler => handler.Name);
             yield return new(nameof(integration.Handler), $"no route handler named '{integration.Handler}' is registered (AddRouteHandler){Suggestion.For(integration.Handler, registered)}");
         }
+
+        foreach (var error in IntegrationSettingOwners.Validate(integration, IntegrationKinds.InProcess))
+        {
+            yield return error;
+        }
     }
 
     public IRouteIntegration Create(IntegrationOptions integration) =>

@@ -16,14 +16,9 @@ internal sealed partial class LambdaIntegrationKind(IHttpClientFactory clients, 
 
     public IEnumerable<IntegrationSettingError> Validate(IntegrationOptions integration)
     {
-        if (!string.IsNullOrWhiteSpace(integration.Uri))
+        foreach (var error in IntegrationSettingOwners.Validate(integration, IntegrationKinds.Lambda))
         {
-            yield return new(nameof(integration.Uri), "is not used by a lambda integration: FunctionName names the function and Endpoint the Invoke API (or use Type http to POST the event to this URL)");
-        }
-
-        if (integration.Headers.Count > 0)
-        {
-            yield return new(nameof(integration.Headers), "are not sent by a lambda integration (the Invoke API call carries only the event)");
+            yield return error;
         }
 
         if (string.IsNullOrWhiteSpace(integration.FunctionName))
