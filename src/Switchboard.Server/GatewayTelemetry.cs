@@ -42,7 +42,8 @@ internal static class GatewayTelemetry
                 metrics.AddMeter(SwitchboardMetrics.MeterName).AddMeter(PlatformMeters);
                 if (prometheus)
                 {
-                    metrics.AddPrometheusExporter();
+                    // No response cache: a scrape shows what happened up to it (scrapers ask every few seconds at most).
+                    metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
 
                 if (otlp)

@@ -40,7 +40,7 @@ public sealed class HealthResponseTests
 
         Assert.Equal("application/json", context.Response.ContentType);
         Assert.Equal(
-            """{"status":"Degraded","checks":{"redis":{"status":"Degraded","description":"Redis unreachable for 1.5 s: \u0022node-\u00FC\u0022 keeps \u003C3\u003E connection(s) \u0026 more","data":{"node":"node-\u00FC","localConnections":3,"heldTotal":5000000000,"heartbeatAgeSeconds":1.5,"wholeSeconds":2,"connected":"False","timeout":"00:00:15"}},"quiet":{"status":"Healthy","description":null,"data":{}}}}""",
+            """{"status":"Degraded","failing":["redis"],"checks":{"redis":{"status":"Degraded","description":"Redis unreachable for 1.5 s: \u0022node-\u00FC\u0022 keeps \u003C3\u003E connection(s) \u0026 more","data":{"node":"node-\u00FC","localConnections":3,"heldTotal":5000000000,"heartbeatAgeSeconds":1.5,"wholeSeconds":2,"connected":"False","timeout":"00:00:15"}},"quiet":{"status":"Healthy","description":null,"data":{}}}}""",
             Encoding.UTF8.GetString(body.ToArray()));
     }
 }

@@ -1,7 +1,6 @@
 using Switchboard.Protocol;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Authorization;
@@ -32,7 +31,7 @@ internal sealed class WebSocketSessionHandler(
     NodeIdentity node,
     TimeProvider time,
     SwitchboardMetrics metrics,
-    IHostApplicationLifetime lifetime,
+    NodeShutdown shutdown,
     AllowedHosts hosts,
     ConnectionBudget budget,
     HandshakeGate gate,
@@ -178,7 +177,7 @@ internal sealed class WebSocketSessionHandler(
     /// </summary>
     private async Task<(GatewayConnection Connection, PipeReader Input, string DomainName)?> OpenAsync(WebSocketUpgrade upgrade)
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        if (shutdown.HasBegun)
         {
             metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.ShuttingDown);
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);

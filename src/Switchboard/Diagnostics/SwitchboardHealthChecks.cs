@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 using Switchboard.Connections;
 
 namespace Switchboard.Diagnostics;
@@ -25,7 +24,7 @@ public static class SwitchboardHealthChecks
         services.AddHealthChecks()
             .Add(new HealthCheckRegistration(
                 "shutdown",
-                static provider => new ShutdownHealthCheck(provider.GetRequiredService<IHostApplicationLifetime>()),
+                static provider => new ShutdownHealthCheck(provider.GetRequiredService<NodeShutdown>()),
                 HealthStatus.Unhealthy,
                 [ReadinessTag]))
             .Add(new HealthCheckRegistration(

@@ -44,6 +44,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<IConnectionRegistry, InMemoryConnectionRegistry>();
         services.TryAddSingleton<IBackplane, LocalBackplane>();
         services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<NodeShutdown>();
         services.AddSingleton<LocalConnections>();
         services.AddSingleton(provider => new LocalDelivery(provider.GetRequiredService<LocalConnections>()));
         services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
