@@ -138,20 +138,15 @@ public sealed class SwitchboardMetrics : IDisposable
             new KeyValuePair<string, object?>("http.response.status_code", (uint)statusCode < StatusCodes.Length ? StatusCodes[statusCode] : statusCode));
 
     /// <summary>Records a registry call that started at <paramref name="startedTimestamp"/>; <paramref name="outcome"/> is <see cref="Ok"/> or <see cref="Error"/>.</summary>
-    internal void RegistryCompleted(string operation, string outcome, long startedTimestamp)
-    {
-        Volatile.Write(ref _storeAvailable, outcome == Ok ? 1 : 0);
-        _registryDuration.Record(
-            Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds,
-            new KeyValuePair<string, object?>("operation", operation),
-            new KeyValuePair<string, object?>("outcome", outcome));
-    }
+    internal void RegistryCompleted(string operation, string outcome, long startedTimestamp) => StoreCallCompleted(_registryDuration, operation, outcome, startedTimestamp);
 
     /// <summary>Records a backplane call that started at <paramref name="startedTimestamp"/>; <paramref name="outcome"/> is <see cref="Ok"/> or <see cref="Error"/>.</summary>
-    internal void BackplaneCompleted(string operation, string outcome, long startedTimestamp)
+    internal void BackplaneCompleted(string operation, string outcome, long startedTimestamp) => StoreCallCompleted(_backplaneDuration, operation, outcome, startedTimestamp);
+
+    private void StoreCallCompleted(Histogram<double> duration, string operation, string outcome, long startedTimestamp)
     {
         Volatile.Write(ref _storeAvailable, outcome == Ok ? 1 : 0);
-        _backplaneDuration.Record(
+        duration.Record(
             Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds,
             new KeyValuePair<string, object?>("operation", operation),
             new KeyValuePair<string, object?>("outcome", outcome));
