@@ -26,10 +26,10 @@ internal static partial class GatewayHealth
 
     public static void Map(WebApplication app)
     {
-        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthResponse.WriteWithFailingAsync });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions
         {
-            ResponseWriter = HealthResponse.WriteAsync,
+            ResponseWriter = HealthResponse.WriteWithFailingAsync,
             ResultStatusCodes =
             {
                 [HealthStatus.Healthy] = StatusCodes.Status200OK,
