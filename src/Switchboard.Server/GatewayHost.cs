@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Switchboard.Configuration;
 using Switchboard.Server.Demo;
@@ -7,7 +6,7 @@ namespace Switchboard.Server;
 
 /// <summary>
 /// Builds and runs the gateway executable: configuration layering, the registry chosen by configuration,
-/// the demo handlers, the web client at <c>/</c> (told the stage it serves), the health endpoint at <c>/health</c>. Everything else is the library's <c>AddSwitchboard</c>/<c>MapSwitchboard</c>.
+/// the demo handlers, the web client at <c>/</c> (told the stage it serves), the health endpoints (<see cref="GatewayHealth"/>), the metrics exporters (<see cref="GatewayTelemetry"/>). Everything else is the library's <c>AddSwitchboard</c>/<c>MapSwitchboard</c>.
 /// </summary>
 internal static class GatewayHost
 {
@@ -77,7 +76,8 @@ internal static class GatewayHost
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = static file => AddPageHeaders(file.Context.Response.Headers) });
         app.UseRouting();
         app.MapSwitchboard();
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+        GatewayHealth.Map(app);
+        GatewayTelemetry.MapScrapeEndpoint(app);
         return app;
     }
 
@@ -109,6 +109,7 @@ internal static class GatewayHost
         }
 
         switchboard.AddDemoHandlers();
+        GatewayTelemetry.Add(switchboard);
         services.AddSwitchboardBufferPool();
         return services;
     }

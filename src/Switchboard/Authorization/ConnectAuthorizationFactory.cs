@@ -29,7 +29,10 @@ internal static class ConnectAuthorizationFactory
                     RequestAuthorizer.RouteKey,
                     services.GetRequiredKeyedService<IIntegrationKind>(IntegrationKindName.Normalize(authorizer.Integration.Type)).Create(authorizer.Integration),
                     TwoWay: false,
-                    authorizer.Integration.Timeout ?? options.Limits.IntegrationTimeout),
+                    authorizer.Integration.Timeout ?? options.Limits.IntegrationTimeout)
+                {
+                    Kind = IntegrationKindName.Normalize(authorizer.Integration.Type),
+                },
                 MethodArn(authorizer, options),
                 services.GetRequiredService<RouteInvoker>(),
                 services.GetRequiredService<RouteEventFactory>());

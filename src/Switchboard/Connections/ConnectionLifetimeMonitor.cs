@@ -26,6 +26,7 @@ internal sealed class ConnectionLifetimeMonitor(
     IConnectionRegistry registry,
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
+    NodeShutdown shutdown,
     ILogger<ConnectionLifetimeMonitor> logger) : IHostedLifecycleService, IDisposable
 {
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
@@ -60,6 +61,7 @@ internal sealed class ConnectionLifetimeMonitor(
     /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        shutdown.Begin();
         _timer?.Dispose();
         // Before the registry stops (hosted services stop after this): a write must not outlive it.
         await _activityWrite.ConfigureAwait(false);

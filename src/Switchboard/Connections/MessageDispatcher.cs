@@ -31,6 +31,7 @@ internal sealed class MessageDispatcher(
     /// </summary>
     public void RefuseThrottled(GatewayConnection connection)
     {
+        metrics.MessageRouted(SwitchboardMetrics.RateLimited);
         metrics.RequestRefused("RateLimits:MessagesPerConnection");
         if (_messageRateLog.TryEnter(out var suppressed))
         {
@@ -50,6 +51,7 @@ internal sealed class MessageDispatcher(
         {
             var now = time.GetUtcNow();
             var route = routes.Select(body);
+            metrics.MessageRouted(route?.RouteKey ?? SwitchboardMetrics.NoRoute);
             if (route is null)
             {
                 var requestId = ConnectionId.New();

@@ -1,7 +1,6 @@
 using Switchboard.Protocol;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Authorization;
@@ -32,7 +31,7 @@ internal sealed class WebSocketSessionHandler(
     NodeIdentity node,
     TimeProvider time,
     SwitchboardMetrics metrics,
-    IHostApplicationLifetime lifetime,
+    NodeShutdown shutdown,
     AllowedHosts hosts,
     ConnectionBudget budget,
     HandshakeGate gate,
@@ -127,7 +126,7 @@ internal sealed class WebSocketSessionHandler(
                 {
                     case InboundFrameKind.Text:
                         connection.OnReceived(isData: true);
-                        metrics.MessageIn();
+                        metrics.MessageReceived();
                         if (!connection.IsClosing && !GatewayRateLimits.TryTake(connection.MessageRate))
                         {
                             // Dropped unread by any integration; the client is told, as API Gateway tells a throttled one.
@@ -178,8 +177,9 @@ internal sealed class WebSocketSessionHandler(
     /// </summary>
     private async Task<(GatewayConnection Connection, PipeReader Input, string DomainName)?> OpenAsync(WebSocketUpgrade upgrade)
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        if (shutdown.HasBegun)
         {
+            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.ShuttingDown);
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
@@ -189,12 +189,14 @@ internal sealed class WebSocketSessionHandler(
         var (client, refusal) = gate.Check(request);
         if (refusal is { } status)
         {
+            metrics.ConnectionRefused(status == StatusCodes.Status403Forbidden ? SwitchboardMetrics.RefusalReasons.Origin : SwitchboardMetrics.RefusalReasons.RateLimited);
             await upgrade.RefuseAsync(status).ConfigureAwait(false);
             return null;
         }
 
         if (!TryAdmit())
         {
+            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Capacity);
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
@@ -224,6 +226,7 @@ internal sealed class WebSocketSessionHandler(
             if (decision.RefusalStatus is { } authorizerStatus)
             {
                 ReleaseAdmission();
+                metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Unauthorized);
                 await upgrade.RefuseAsync(authorizerStatus).ConfigureAwait(false);
                 return null;
             }
@@ -241,6 +244,7 @@ internal sealed class WebSocketSessionHandler(
         {
             ReleaseAdmission();
             Log.RegistryUnavailableOnConnect(logger, exception);
+            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.RegistryUnavailable);
             await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
@@ -303,7 +307,7 @@ internal sealed class WebSocketSessionHandler(
         // From here on every management call for this id answers 410; the entry stays in the local table
         // until $disconnect has run, so a graceful shutdown waits for it.
         connection.MarkEnded();
-        metrics.ConnectionClosed();
+        metrics.ConnectionClosed(code);
         Log.ConnectionClosed(logger, connection.Id, code, reason);
         await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
         connection.Release();
@@ -358,6 +362,7 @@ internal sealed class WebSocketSessionHandler(
         if (decision.RefusalStatus is { } status)
         {
             Log.ConnectRejected(logger, connectionId, status);
+            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.ConnectRoute);
             await upgrade.RefuseAsync(status).ConfigureAwait(false);
             return null;
         }

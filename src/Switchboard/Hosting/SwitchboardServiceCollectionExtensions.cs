@@ -46,6 +46,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<IConnectionRegistry, InMemoryConnectionRegistry>();
         services.TryAddSingleton<IBackplane, LocalBackplane>();
         services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<NodeShutdown>();
         services.AddSingleton<LocalConnections>();
         services.AddSingleton(provider => new LocalDelivery(provider.GetRequiredService<LocalConnections>()));
         services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
@@ -62,16 +63,20 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<HandshakeGate>();
         services.AddSingleton<RouteInvoker>();
         services.AddSingleton<MessageDispatcher>();
-        services.AddSingleton<WebSocketSessionHandler>();
+        // The gateway's own calls to the registry and the backplane go through the measuring wrappers.
+        services.AddSingleton(provider => new MeasuredConnectionRegistry(provider.GetRequiredService<IConnectionRegistry>(), provider.GetRequiredService<SwitchboardMetrics>()));
+        services.AddSingleton(provider => new MeasuredBackplane(provider.GetRequiredService<IBackplane>(), provider.GetRequiredService<SwitchboardMetrics>()));
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<WebSocketSessionHandler>(provider, provider.GetRequiredService<MeasuredConnectionRegistry>()));
         services.AddSingleton(provider => new ConnectionManager(
             provider.GetRequiredService<LocalConnections>(),
             provider.GetRequiredService<LocalDelivery>(),
-            provider.GetRequiredService<IConnectionRegistry>(),
-            provider.GetRequiredService<IBackplane>(),
+            provider.GetRequiredService<MeasuredConnectionRegistry>(),
+            provider.GetRequiredService<MeasuredBackplane>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<SwitchboardMetrics>(),
             provider.GetRequiredService<IOptions<SwitchboardOptions>>()));
-        services.AddHostedService<ConnectionLifetimeMonitor>();
+        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<ConnectionLifetimeMonitor>(provider, provider.GetRequiredService<MeasuredConnectionRegistry>()));
+        SwitchboardHealthChecks.Add(services);
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, DirectUpgradeKestrelSetup>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, ConnectionBudgetKestrelSetup>();
 

@@ -38,12 +38,14 @@ internal sealed class ManagementEndpoints
     private readonly ConnectionManager _manager;
     private readonly ILogger _logger;
     private readonly ManagementCors _cors;
+    private readonly SwitchboardMetrics _metrics;
 
-    private ManagementEndpoints(ConnectionManager manager, ILogger logger, ManagementCors cors)
+    private ManagementEndpoints(ConnectionManager manager, ILogger logger, ManagementCors cors, SwitchboardMetrics metrics)
     {
         _manager = manager;
         _logger = logger;
         _cors = cors;
+        _metrics = metrics;
     }
 
     /// <summary>
@@ -57,14 +59,14 @@ internal sealed class ManagementEndpoints
         var services = endpoints.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManagementEndpoints>();
         var allowedOrigins = services.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Management.AllowedOrigins;
-        var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger, new ManagementCors(allowedOrigins));
+        var api = new ManagementEndpoints(services.GetRequiredService<ConnectionManager>(), logger, new ManagementCors(allowedOrigins), services.GetRequiredService<SwitchboardMetrics>());
         var group = endpoints.MapGroup(prefix);
-        group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.PostToConnectionAsync);
-        group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.GetConnectionAsync);
-        group.MapDelete($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.DeleteConnectionAsync);
-        group.MapGet($"/{ConnectionsSegment}", (RequestDelegate)api.ListConnectionsAsync);
-        group.MapPost("/@broadcast", (RequestDelegate)api.BroadcastAsync);
-        group.MapGet("/@stats", (RequestDelegate)api.GetStatsAsync);
+        group.MapPost($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.PostToConnectionAsync).WithMetadata(new ManagementOperation("PostToConnection"));
+        group.MapGet($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.GetConnectionAsync).WithMetadata(new ManagementOperation("GetConnection"));
+        group.MapDelete($"/{ConnectionsSegment}/{{{ConnectionIdRouteValue}}}", (RequestDelegate)api.DeleteConnectionAsync).WithMetadata(new ManagementOperation("DeleteConnection"));
+        group.MapGet($"/{ConnectionsSegment}", (RequestDelegate)api.ListConnectionsAsync).WithMetadata(new ManagementOperation("ListConnections"));
+        group.MapPost("/@broadcast", (RequestDelegate)api.BroadcastAsync).WithMetadata(new ManagementOperation("Broadcast"));
+        group.MapGet("/@stats", (RequestDelegate)api.GetStatsAsync).WithMetadata(new ManagementOperation("GetStats"));
         group.WithMetadata([.. DefaultChecks(services, logger)]);
         // Last, so that it sees the checks the application attaches after MapSwitchboard and wraps its filters too.
         ((IEndpointConventionBuilder)group).Finally(api.RunChecksFirst);
@@ -115,31 +117,34 @@ internal sealed class ManagementEndpoints
 
     /// <summary>
     /// Makes an endpoint go through what every management call goes through: its own request id, the access checks
-    /// among its metadata in order, and 503 when a clustered registry or backplane cannot be reached.
+    /// among its metadata in order, 503 when a clustered registry or backplane cannot be reached, and its time and status
+    /// recorded by operation.
     /// </summary>
     private void RunChecksFirst(EndpointBuilder endpoint)
     {
         var checks = endpoint.Metadata.OfType<IManagementAccessCheck>().ToArray();
+        var operation = endpoint.Metadata.OfType<ManagementOperation>().LastOrDefault()?.Name ?? "Other";
         var next = endpoint.RequestDelegate ?? throw new InvalidOperationException($"The management endpoint {endpoint.DisplayName} has no request delegate.");
-        endpoint.RequestDelegate = context => RunAsync(context, checks, next);
+        endpoint.RequestDelegate = context => RunAsync(context, checks, next, operation);
     }
 
-    private async Task RunAsync(HttpContext context, IManagementAccessCheck[] checks, RequestDelegate next)
+    private async Task RunAsync(HttpContext context, IManagementAccessCheck[] checks, RequestDelegate next, string operation)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         context.Response.Headers[RequestIdHeader] = ConnectionId.New();
         // Before the checks, so that a listed origin's scripts can read a refusal too.
         _cors.AddResponseHeaders(context);
-        foreach (var check in checks)
-        {
-            if (await check.CheckAsync(context).ConfigureAwait(false) is { } refusal)
-            {
-                await refusal.WriteAsync(context).ConfigureAwait(false);
-                return;
-            }
-        }
-
         try
         {
+            foreach (var check in checks)
+            {
+                if (await check.CheckAsync(context).ConfigureAwait(false) is { } refusal)
+                {
+                    await refusal.WriteAsync(context).ConfigureAwait(false);
+                    return;
+                }
+            }
+
             await next(context).ConfigureAwait(false);
         }
         catch (RegistryUnavailableException exception)
@@ -147,6 +152,10 @@ internal sealed class ManagementEndpoints
             // The outcome is unknown, so no 410; SDKs retry 5xx. Endpoints write nothing before their last await.
             Log.RegistryUnavailableOnManagement(_logger, context.Request.Method, exception);
             await ManagementError.ServiceUnavailable(exception.Message).WriteAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics.ManagementCompleted(operation, context.Response.StatusCode, started);
         }
     }
 

@@ -7,4 +7,8 @@ namespace Switchboard.Routing;
 /// <param name="Integration">The backend.</param>
 /// <param name="TwoWay">Whether the response body goes back to the client.</param>
 /// <param name="Timeout">How long the integration may take.</param>
-internal sealed record CompiledRoute(string RouteKey, IRouteIntegration Integration, bool TwoWay, TimeSpan Timeout);
+internal sealed record CompiledRoute(string RouteKey, IRouteIntegration Integration, bool TwoWay, TimeSpan Timeout)
+{
+    /// <summary>The integration kind's normalized name (<c>http</c>, <c>lambda</c>): the <c>kind</c> tag of its metrics.</summary>
+    public string Kind { get; init; } = "";
+}

@@ -37,7 +37,7 @@ internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics
             }
         }
 
-        metrics.IntegrationCompleted(route.RouteKey, OutcomeNames[(int)result.Outcome], Stopwatch.GetElapsedTime(started));
+        metrics.IntegrationCompleted(route.RouteKey, route.Kind, OutcomeNames[(int)result.Outcome], Stopwatch.GetElapsedTime(started));
         switch (result.Outcome)
         {
             case IntegrationOutcome.Failed:

@@ -19,7 +19,10 @@ internal static class RouteTableFactory
                 route.RouteKey,
                 CreateIntegration(route.Integration, services),
                 route.TwoWay,
-                route.Integration.Timeout ?? options.Limits.IntegrationTimeout);
+                route.Integration.Timeout ?? options.Limits.IntegrationTimeout)
+            {
+                Kind = IntegrationKindName.Normalize(route.Integration.Type),
+            };
             switch (route.RouteKey)
             {
                 case RouteTable.ConnectKey:
