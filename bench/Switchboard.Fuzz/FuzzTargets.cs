@@ -379,6 +379,9 @@ internal static class FuzzTargets
         "Transport:DirectUpgrade", "Security:AllowedOrigins:0", "Security:TrustedProxies:0", "RateLimits:ConnectionsPerAddress:RatePerSecond",
         "RateLimits:ConnectionsPerAddress:Burst", "Management:AllowRemote", "Management:AllowedOrigins:0", "Management:Authentication:ApiKeys:0",
         "Management:Authentication:Credentials:AKID", "Management:Authentication:Region", "Unknown", "Routes:0:Integration:Unknown",
+        "Routes:0:Integration:HttpMethod", "Routes:0:Integration:StatusCode", "Routes:0:Integration:Body",
+        "Routes:0:Integration:RequestParameters:integration.request.header.x-id", "Routes:0:Integration:RequestParameters:integration.request.querystring.q",
+        "Routes:0:Integration:RequestParameters:bad.target", "Routes:1:Integration:RequestParameters:integration.request.header.x-auth",
     ];
 
     private static readonly string?[] DefinitionValues =
@@ -387,7 +390,9 @@ internal static class FuzzTargets
         "$default", "sendmessage", "http", "lambda", "inprocess", "mock", "http://127.0.0.1:1/x", "https://example.com/${stageVariables.env}",
         "ftp://x", "/relative", "${stageVariables.missing}", "$request.body.action", "${request.body.a}-${request.body.b}", "$request.header.x",
         "route.request.header.Auth", "jwt", "request", "10.0.0.0/8", "10.0.0.1/8", "https://app.example", "*", "a-valid-api-key-0123456789",
-        "arn:aws:lambda:us-east-1:123456789012:function:chat", "us-east-1", "prod", "../etc", new string('x', 300),
+        "arn:aws:lambda:us-east-1:123456789012:function:chat", "us-east-1", "prod", "../etc", new string('x', 300), "http_proxy", "GET",
+        "PATCH", "TRACE", "200", "99", "600", "context.connectionId", "route.request.body.a[0].b", "route.request.body.", "'static'", "'unclosed",
+        "context.authorizer.principalId", "route.request.querystring.token", "stageVariables.env",
     ];
 
     private static readonly Gen<KeyValuePair<string, string?>[]> Definitions =

@@ -76,10 +76,11 @@ public sealed class DeploymentFilesTests(RedisServerFixture redis) : IClassFixtu
 
     /// <summary>
     /// The Deployment's container, as Kubernetes would start it: its arguments, its environment (Redis pointed at the test's
-    /// server, the Secret's API key made up) and the ConfigMap's definition mounted — then its probes' paths answer 200.
+    /// server, the Secret's API key made up) and the ConfigMap's definition mounted — then its probes' paths and the
+    /// scrape path its annotations name answer 200.
     /// </summary>
     [Fact]
-    public async Task KubernetesDeployment_StartsTheGateway_AndItsProbePathsAnswer200()
+    public async Task KubernetesDeployment_StartsTheGateway_AndItsProbeAndScrapePathsAnswer200()
     {
         var definitionDirectory = Directory.CreateDirectory(Path.Combine(_directory.Path, "etc-switchboard")).FullName;
         var configMap = LoadManifests("switchboard.yaml").OfType<V1ConfigMap>().Single();
@@ -103,11 +104,14 @@ public sealed class DeploymentFilesTests(RedisServerFixture redis) : IClassFixtu
 
         await using var gateway = await ServerProcess.StartAsync(_directory.Path, arguments, environment: environment);
         using var http = new HttpClient { BaseAddress = gateway.BaseUri };
-        foreach (var probe in new[] { container.ReadinessProbe, container.LivenessProbe })
+        var scrapePath = Deployment().Spec.Template.Metadata.Annotations["prometheus.io/path"];
+        foreach (var path in new[] { container.ReadinessProbe.HttpGet.Path, container.LivenessProbe.HttpGet.Path, scrapePath })
         {
-            using var answer = await http.GetAsync(new Uri(probe.HttpGet.Path, UriKind.Relative));
-            Assert.True(answer.IsSuccessStatusCode, $"{probe.HttpGet.Path} answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{gateway.Output}");
+            using var answer = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.True(answer.IsSuccessStatusCode, $"{path} answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{gateway.Output}");
         }
+
+        Assert.Equal(container.Ports.Single().ContainerPort.ToString(CultureInfo.InvariantCulture), Deployment().Spec.Template.Metadata.Annotations["prometheus.io/port"]);
     }
 
     /// <summary>
