@@ -49,7 +49,13 @@ internal static class GatewayHost
             s_starting = false;
         }
 
-        await Console.Out.WriteLineAsync(StartupBanner.Describe(app.Services)).ConfigureAwait(false);
+        // With JSON console logs every line of output is a JSON object for a log shipper: the banner's facts are in
+        // the log events already (event 13, "Now listening on").
+        if (!string.Equals(app.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Out.WriteLineAsync(StartupBanner.Describe(app.Services)).ConfigureAwait(false);
+        }
+
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
         return 0;

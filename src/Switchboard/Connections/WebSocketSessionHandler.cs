@@ -36,8 +36,12 @@ internal sealed class WebSocketSessionHandler(
     ConnectionBudget budget,
     HandshakeGate gate,
     GatewayRateLimits rateLimits,
-    ILogger<WebSocketSessionHandler> logger)
+    ILogger<WebSocketSessionHandler> logger,
+    ILoggerFactory loggers)
 {
+    /// <summary>One event when a connection opens and one when it closes, in a category of their own (<see cref="Log.ConnectionsCategory"/>).</summary>
+    private readonly ILogger _connectionLog = loggers.CreateLogger(Log.ConnectionsCategory);
+
     private readonly LimitsOptions _limits = options.Value.Limits;
     private readonly ConnectionSettings _settings = new(options.Value.Limits, time, metrics);
 
@@ -287,7 +291,7 @@ internal sealed class WebSocketSessionHandler(
             upgrade.ReleaseRequest();
             opened = true;
             metrics.ConnectionOpened();
-            Log.ConnectionOpened(logger, connectionId, sourceIp);
+            Log.ConnectionOpened(_connectionLog, connectionId, sourceIp);
             return (connection, input, domainName);
         }
         finally
@@ -308,7 +312,7 @@ internal sealed class WebSocketSessionHandler(
         // until $disconnect has run, so a graceful shutdown waits for it.
         connection.MarkEnded();
         metrics.ConnectionClosed(code);
-        Log.ConnectionClosed(logger, connection.Id, code, reason);
+        Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, (long)(time.GetUtcNow() - connection.ConnectedAt).TotalMilliseconds, code, reason);
         await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
         connection.Release();
         try

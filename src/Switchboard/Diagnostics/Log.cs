@@ -5,11 +5,14 @@ namespace Switchboard.Diagnostics;
 /// <summary>Every log line the gateway writes, with stable event ids. Secrets (integration headers, payloads) are never logged.</summary>
 internal static partial class Log
 {
+    /// <summary>The category of the per-connection events (1 and 2): off by default, on with <c>Logging:LogLevel:Switchboard.Connections=Debug</c>.</summary>
+    public const string ConnectionsCategory = "Switchboard.Connections";
+
     [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId} opened from {SourceIp}")]
     public static partial void ConnectionOpened(ILogger logger, string connectionId, string sourceIp);
 
-    [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId} closed: {StatusCode} {Reason}")]
-    public static partial void ConnectionClosed(ILogger logger, string connectionId, int statusCode, string reason);
+    [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId} from {SourceIp} closed after {DurationMs} ms: {CloseCode} {CloseReason}")]
+    public static partial void ConnectionClosed(ILogger logger, string connectionId, string sourceIp, long durationMs, int closeCode, string closeReason);
 
     [LoggerMessage(3, LogLevel.Information, "$connect rejected connection {ConnectionId} with HTTP {StatusCode}")]
     public static partial void ConnectRejected(ILogger logger, string connectionId, int statusCode);
