@@ -198,6 +198,23 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SlowIntegration_OnConnect_Refuses504()
+    {
+        var time = new ObservableFakeTimeProvider();
+        await using var gateway = await StartGatewayAsync(time: time, routeKey: "$connect");
+        var entered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Hang(entered);
+        var timersBefore = time.TimersCreated(RouteTimeout);
+
+        var refused = gateway.RefusedHandshakeAsync();
+        await entered.Task.WaitAsync(TestClient.DefaultTimeout);
+        await time.WaitForTimerAsync(RouteTimeout, timersBefore + 1);
+        time.Advance(RouteTimeout);
+
+        Assert.Equal(System.Net.HttpStatusCode.GatewayTimeout, await refused);
+    }
+
+    [Fact]
     public async Task IntegrationStillRunningJustBeforeTheTimeout_IsNotTimedOut_UntilTheTimeoutIsReached()
     {
         var time = new ObservableFakeTimeProvider();
