@@ -37,18 +37,25 @@ public sealed class DefinitionReloadTests
     }
 
     [Fact]
-    public async Task Watch_IntegrationUriChange_TakesEffectForTheNextMessage()
+    public async Task Watch_IntegrationUriChange_TakesEffectForTheNextMessage_WhileTheMessageInFlightFinishesOnTheOldOne()
     {
         using var directory = new TemporaryDirectory();
         await using var backend = await RecordingBackend.StartAsync();
-        backend.RespondWithResult("first", 200, "from first");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Respond("first", async _ =>
+        {
+            entered.TrySetResult();
+            await release.Task;
+            return (200, """{"statusCode":200,"body":"from first"}""");
+        });
         backend.RespondWithResult("second", 200, "from second");
         object Echo(string path) => new { RouteKey = "echo", Integration = new { Type = "http", Uri = backend.UriFor(path).ToString() }, TwoWay = true };
         var definition = await WriteAsync(directory, "production", Echo("first"));
         await using var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition, "--watch"]);
         await using var client = await server.ConnectAsync();
         await client.SendTextAsync("""{"action":"echo"}""");
-        Assert.Equal("from first", await client.ReceiveTextAsync());
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         await WriteAsync(directory, "production", Echo("second"));
         await server.WaitForOutputAsync(Reloaded);
@@ -56,6 +63,8 @@ public sealed class DefinitionReloadTests
         Assert.Contains("0 route(s) added, 0 removed, 1 changed", server.Output, StringComparison.Ordinal);
         await client.SendTextAsync("""{"action":"echo"}""");
         Assert.Equal("from second", await client.ReceiveTextAsync());
+        release.SetResult();
+        Assert.Equal("from first", await client.ReceiveTextAsync());
     }
 
     [Fact]
