@@ -22,7 +22,7 @@ namespace Switchboard.Connections;
 /// </summary>
 internal sealed class WebSocketSessionHandler(
     IOptions<SwitchboardOptions> options,
-    RouteTable routes,
+    RouteTableSource routes,
     RouteInvoker invoker,
     RouteEventFactory events,
     MessageDispatcher dispatcher,
@@ -212,7 +212,7 @@ internal sealed class WebSocketSessionHandler(
 
         // Before the registry write too: a refused caller costs no write, and nothing can reach the id before the 101.
         AuthorizerContext? authorizer = null;
-        if (routes.ConnectAuthorization is { } authorization)
+        if (routes.Current.ConnectAuthorization is { } authorization)
         {
             AuthorizerDecision decision;
             try
@@ -328,7 +328,7 @@ internal sealed class WebSocketSessionHandler(
         {
             // $disconnect is the connection's last event: let its running messages finish first (each is bounded by its timeout).
             await inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
-            if (routes.Disconnect is { } disconnect)
+            if (routes.Current.Disconnect is { } disconnect)
             {
                 await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
             }
@@ -365,7 +365,7 @@ internal sealed class WebSocketSessionHandler(
     /// </summary>
     private async Task<ConnectDecision> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
     {
-        if (routes.Connect is not { } connect)
+        if (routes.Current.Connect is not { } connect)
         {
             return new ConnectDecision(null, "");
         }

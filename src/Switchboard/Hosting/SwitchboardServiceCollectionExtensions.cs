@@ -53,7 +53,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
-        services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
+        services.AddSingleton(provider => new RouteTableSource(RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider)));
         services.AddSingleton(provider => new TrustedProxies(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.TrustedProxies));
         services.AddSingleton(provider => new HandshakeOrigins(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.AllowedOrigins));
         services.AddSingleton(provider => new GatewayRateLimits(
