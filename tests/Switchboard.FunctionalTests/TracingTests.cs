@@ -38,12 +38,22 @@ public sealed class TracingTests : IAsyncLifetime
         return TestGateway.StartAsync(settings);
     }
 
-    /// <summary>A client's own trace: a fresh trace id and span id, sampled.</summary>
-    private static (ActivityTraceId TraceId, ActivitySpanId SpanId, Action<System.Net.WebSockets.ClientWebSocketOptions> Configure) ClientTrace()
+    /// <summary>
+    /// Connects with a client's own trace (a fresh trace id and span id, sampled) in its <c>traceparent</c>. The
+    /// handshake's HTTP handler propagates nothing itself: an OpenTelemetry provider elsewhere in the test process
+    /// would otherwise instrument the client's request and add its own <c>traceparent</c> beside this one.
+    /// </summary>
+    internal static async Task<(TestClient Client, ActivityTraceId TraceId, ActivitySpanId SpanId)> ConnectTracedAsync(Uri webSocketUri)
     {
         var traceId = ActivityTraceId.CreateRandom();
         var spanId = ActivitySpanId.CreateRandom();
-        return (traceId, spanId, options => options.SetRequestHeader("traceparent", $"00-{traceId}-{spanId}-01"));
+        var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("traceparent", $"00-{traceId}-{spanId}-01");
+        // Not disposed here: the upgraded connection lives on in the handler's stream.
+        var handler = new HttpMessageInvoker(new SocketsHttpHandler { ActivityHeadersPropagator = null });
+        using var timeout = new CancellationTokenSource(TestClient.DefaultTimeout);
+        await socket.ConnectAsync(webSocketUri, handler, timeout.Token);
+        return (new TestClient(socket), traceId, spanId);
     }
 
     private static string TraceIdOf(string traceParent) => traceParent.Split('-')[1];
@@ -54,8 +64,8 @@ public sealed class TracingTests : IAsyncLifetime
     public async Task Handshake_ContinuesTheClientsTraceparent_AndTheConnectCallCarriesIt(bool directUpgrade)
     {
         await using var gateway = await StartAsync(directUpgrade);
-        var (traceId, spanId, configure) = ClientTrace();
-        await using var client = await gateway.ConnectAsync(configure: configure);
+        var (client, traceId, spanId) = await ConnectTracedAsync(gateway.WebSocketUri);
+        await using var _ = client;
 
         var connect = await _backend.NextEventAsync("$connect");
         var requestId = connect.Event.GetProperty("requestContext").GetProperty("requestId").GetString()!;
@@ -91,8 +101,8 @@ public sealed class TracingTests : IAsyncLifetime
     public async Task Message_StartsATraceLinkedToTheHandshake_AndItsIntegrationCallCarriesIt()
     {
         await using var gateway = await StartAsync();
-        var (_, _, configure) = ClientTrace();
-        await using var client = await gateway.ConnectAsync(configure: configure);
+        var (client, _, _) = await ConnectTracedAsync(gateway.WebSocketUri);
+        await using var _ = client;
         var connectionId = (await _backend.NextEventAsync("$connect")).Event.GetProperty("requestContext").GetProperty("connectionId").GetString()!;
         var handshake = await _spans.WaitForAsync(SwitchboardActivities.HandshakeName, SwitchboardActivities.ConnectionIdTag, connectionId);
 
