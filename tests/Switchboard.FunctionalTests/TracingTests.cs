@@ -58,6 +58,9 @@ public sealed class TracingTests : IAsyncLifetime
 
     private static string TraceIdOf(string traceParent) => traceParent.Split('-')[1];
 
+    /// <summary>A string of the event's <c>requestContext</c> (<c>requestId</c>, <c>connectionId</c>).</summary>
+    private static string Context(RecordedEvent recorded, string name) => recorded.Event.GetProperty("requestContext").GetProperty(name).GetString()!;
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -68,8 +71,8 @@ public sealed class TracingTests : IAsyncLifetime
         await using var _ = client;
 
         var connect = await _backend.NextEventAsync("$connect");
-        var requestId = connect.Event.GetProperty("requestContext").GetProperty("requestId").GetString()!;
-        var connectionId = connect.Event.GetProperty("requestContext").GetProperty("connectionId").GetString()!;
+        var requestId = Context(connect, "requestId");
+        var connectionId = Context(connect, "connectionId");
         var handshake = await _spans.WaitForAsync(SwitchboardActivities.HandshakeName, SwitchboardActivities.ConnectionIdTag, connectionId);
         var integration = await _spans.WaitForAsync("integration $connect", SwitchboardActivities.RequestIdTag, requestId);
 
@@ -103,13 +106,13 @@ public sealed class TracingTests : IAsyncLifetime
         await using var gateway = await StartAsync();
         var (client, _, _) = await ConnectTracedAsync(gateway.WebSocketUri);
         await using var _ = client;
-        var connectionId = (await _backend.NextEventAsync("$connect")).Event.GetProperty("requestContext").GetProperty("connectionId").GetString()!;
+        var connectionId = Context(await _backend.NextEventAsync("$connect"), "connectionId");
         var handshake = await _spans.WaitForAsync(SwitchboardActivities.HandshakeName, SwitchboardActivities.ConnectionIdTag, connectionId);
 
         await client.SendTextAsync("{\"hello\":1}");
 
         var message = await _backend.NextEventAsync("$default");
-        var requestId = message.Event.GetProperty("requestContext").GetProperty("requestId").GetString()!;
+        var requestId = Context(message, "requestId");
         var messageSpan = await _spans.WaitForAsync("message $default", SwitchboardActivities.RequestIdTag, requestId);
         var integration = await _spans.WaitForAsync("integration $default", SwitchboardActivities.RequestIdTag, requestId);
 
@@ -133,7 +136,7 @@ public sealed class TracingTests : IAsyncLifetime
         await client.SendTextAsync("boom");
 
         Assert.Contains("Internal server error", await client.ReceiveTextAsync());
-        var requestId = (await _backend.NextEventAsync("$default")).Event.GetProperty("requestContext").GetProperty("requestId").GetString()!;
+        var requestId = Context(await _backend.NextEventAsync("$default"), "requestId");
         var messageSpan = await _spans.WaitForAsync("message $default", SwitchboardActivities.RequestIdTag, requestId);
         var integration = await _spans.WaitForAsync("integration $default", SwitchboardActivities.RequestIdTag, requestId);
         Assert.Equal(ActivityStatusCode.Error, integration.Status);
@@ -146,7 +149,7 @@ public sealed class TracingTests : IAsyncLifetime
     {
         await using var gateway = await StartAsync();
         var client = await gateway.ConnectAsync();
-        var connectionId = (await _backend.NextEventAsync("$connect")).Event.GetProperty("requestContext").GetProperty("connectionId").GetString()!;
+        var connectionId = Context(await _backend.NextEventAsync("$connect"), "connectionId");
         var handshake = await _spans.WaitForAsync(SwitchboardActivities.HandshakeName, SwitchboardActivities.ConnectionIdTag, connectionId);
 
         await client.DisposeAsync();
@@ -161,7 +164,7 @@ public sealed class TracingTests : IAsyncLifetime
     {
         await using var gateway = await StartAsync();
         await using var client = await gateway.ConnectAsync();
-        var connectionId = (await _backend.NextEventAsync("$connect")).Event.GetProperty("requestContext").GetProperty("connectionId").GetString()!;
+        var connectionId = Context(await _backend.NextEventAsync("$connect"), "connectionId");
         using var http = new HttpClient();
 
         using var response = await http.GetAsync(gateway.ConnectionUri(connectionId));
