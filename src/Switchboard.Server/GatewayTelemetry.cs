@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Switchboard.Configuration;
 using Switchboard.Diagnostics;
 using Switchboard.Management;
@@ -10,9 +11,10 @@ using Switchboard.Security;
 namespace Switchboard.Server;
 
 /// <summary>
-/// The executable's metrics export, from <c>Switchboard:Telemetry</c>: the library's meter plus .NET's runtime and
-/// process metrics (<c>System.Runtime</c>) and Kestrel's, to a Prometheus scrape endpoint and/or an OTLP collector.
-/// With both off (the default) OpenTelemetry is not set up at all, so nothing listens to the instruments.
+/// The executable's metrics and trace export, from <c>Switchboard:Telemetry</c>: the library's meter plus .NET's runtime and
+/// process metrics (<c>System.Runtime</c>) and Kestrel's, to a Prometheus scrape endpoint and/or an OTLP collector; with
+/// OTLP, the library's spans (<see cref="SwitchboardActivities.SourceName"/>) too, with ASP.NET Core's and HttpClient's.
+/// With both off (the default) OpenTelemetry is not set up at all, so nothing listens to the instruments or the spans.
 /// </summary>
 internal static class GatewayTelemetry
 {
@@ -48,9 +50,20 @@ internal static class GatewayTelemetry
 
                 if (otlp)
                 {
-                    metrics.AddOtlpExporter((exporter, reader) => ConfigureOtlp(configuration, exporter, reader));
+                    metrics.AddOtlpExporter((exporter, reader) => ConfigureOtlp(configuration, exporter, "/v1/metrics", reader.PeriodicExportingMetricReaderOptions));
                 }
             });
+        if (otlp)
+        {
+            // A span is kept when its parent was (a client's sampled traceparent) and otherwise for this share of new traces.
+            var ratio = double.TryParse(configuration[$"{section}:Otlp:TracesSampleRatio"], System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : 1.0;
+            switchboard.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+                .AddSource(SwitchboardActivities.SourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(ratio, 0, 1))))
+                .AddOtlpExporter(exporter => ConfigureOtlp(configuration, exporter, "/v1/traces", periodic: null)));
+        }
     }
 
     /// <summary>Maps the scrape endpoint when it is enabled, behind the loopback check unless <c>AllowRemote</c>.</summary>
@@ -88,7 +101,7 @@ internal static class GatewayTelemetry
         });
     }
 
-    private static void ConfigureOtlp(IConfiguration configuration, OtlpExporterOptions exporter, MetricReaderOptions reader)
+    private static void ConfigureOtlp(IConfiguration configuration, OtlpExporterOptions exporter, string signalPath, PeriodicExportingMetricReaderOptions? periodic)
     {
         var options = new ServerTelemetryOptions();
         configuration.GetSection(ServerTelemetryOptions.Section.FullPath).Bind(options);
@@ -96,8 +109,11 @@ internal static class GatewayTelemetry
         exporter.Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
         // The exporter takes the endpoint as the full URL for http/protobuf: the signal's path is the collector's standard one.
         var endpoint = new Uri(options.Otlp.Endpoint!, UriKind.Absolute);
-        exporter.Endpoint = http ? new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/metrics") : endpoint;
-        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)options.Otlp.ExportInterval.TotalMilliseconds;
+        exporter.Endpoint = http ? new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + signalPath) : endpoint;
+        if (periodic is not null)
+        {
+            periodic.ExportIntervalMilliseconds = (int)options.Otlp.ExportInterval.TotalMilliseconds;
+        }
     }
 
     /// <summary>Every problem of the section, each with its key.</summary>
@@ -123,6 +139,11 @@ internal static class GatewayTelemetry
         if (!OtlpTelemetryOptions.Protocols.Contains(telemetry.Otlp.Protocol, StringComparer.OrdinalIgnoreCase))
         {
             yield return $"{section}:Otlp:Protocol: unknown protocol '{telemetry.Otlp.Protocol}' (expected one of: {string.Join(", ", OtlpTelemetryOptions.Protocols)})";
+        }
+
+        if (telemetry.Otlp.TracesSampleRatio is < 0 or > 1 or double.NaN)
+        {
+            yield return $"{section}:Otlp:TracesSampleRatio: {telemetry.Otlp.TracesSampleRatio} is out of range (from 0, no new traces, to 1, every trace)";
         }
 
         if (telemetry.Otlp.ExportInterval < TimeSpan.FromSeconds(1) || telemetry.Otlp.ExportInterval > TimeSpan.FromDays(1))

@@ -3,8 +3,9 @@ using Switchboard.Configuration;
 namespace Switchboard.Server;
 
 /// <summary>
-/// The executable's metrics exporters, <c>Switchboard:Telemetry</c>; both off by default. The instruments themselves
-/// are the library's (meter <c>Switchboard</c>); an embedding application exports them with its own OpenTelemetry setup.
+/// The executable's metrics and trace exporters, <c>Switchboard:Telemetry</c>; both off by default. The instruments and
+/// spans themselves are the library's (meter and activity source <c>Switchboard</c>); an embedding application exports
+/// them with its own OpenTelemetry setup.
 /// </summary>
 internal sealed class ServerTelemetryOptions
 {
@@ -13,7 +14,7 @@ internal sealed class ServerTelemetryOptions
     /// <summary>A Prometheus scrape endpoint on the gateway's own listener.</summary>
     public PrometheusTelemetryOptions Prometheus { get; set; } = new();
 
-    /// <summary>Pushing metrics to an OpenTelemetry collector over OTLP.</summary>
+    /// <summary>Pushing metrics and traces to an OpenTelemetry collector over OTLP.</summary>
     public OtlpTelemetryOptions Otlp { get; set; } = new();
 }
 
@@ -41,7 +42,7 @@ internal sealed class OtlpTelemetryOptions
 {
     public static readonly string[] Protocols = ["http/protobuf", "grpc"];
 
-    /// <summary>The collector: <c>http://127.0.0.1:4318</c> (http/protobuf, <c>/v1/metrics</c> is appended) or <c>http://127.0.0.1:4317</c> (grpc). Unset: no export.</summary>
+    /// <summary>The collector: <c>http://127.0.0.1:4318</c> (http/protobuf, <c>/v1/metrics</c> and <c>/v1/traces</c> are appended) or <c>http://127.0.0.1:4317</c> (grpc). Unset: no export.</summary>
     public string? Endpoint { get; set; }
 
     /// <summary><c>http/protobuf</c> (default) or <c>grpc</c>.</summary>
@@ -49,4 +50,10 @@ internal sealed class OtlpTelemetryOptions
 
     /// <summary>How often metrics are pushed; at least one second.</summary>
     public TimeSpan ExportInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The share of new traces (handshakes without a sampled <c>traceparent</c>, messages, management calls) whose spans
+    /// are exported, from 0 to 1 (default: every one). A span whose parent was sampled is always kept.
+    /// </summary>
+    public double TracesSampleRatio { get; set; } = 1.0;
 }

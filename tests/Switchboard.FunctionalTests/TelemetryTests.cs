@@ -126,7 +126,33 @@ public sealed partial class TelemetryTests
         Assert.Contains("dotnet.process.cpu.time", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Otlp_Configured_PushesTheHandshakeSpanInTheClientsTrace()
+    {
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var collector = await StartCollectorAsync(received, "/v1/traces");
+        await using var host = await GatewayHostInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["Switchboard:Telemetry:Otlp:Endpoint"] = collector.Urls.Single(),
+            ["Switchboard:Telemetry:Otlp:TracesSampleRatio"] = "0",
+        });
+
+        // Sampled by the client: kept although the gateway starts no new trace of its own (ratio 0).
+        var (client, traceId, _) = await TracingTests.ConnectTracedAsync(host.WebSocketUri("/production"));
+        await using (client)
+        {
+            await client.CloseAsync();
+        }
+
+        // The batch exporter sends within five seconds; OTLP/protobuf carries names as UTF-8 and trace ids as 16 raw bytes.
+        var body = await received.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains("$connect", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        Assert.Contains("switchboard.connection_id", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        Assert.True(body.AsSpan().IndexOf(Convert.FromHexString(traceId.ToHexString())) >= 0, "the export carries the client's trace id");
+    }
+
     [Theory]
+    [InlineData("Switchboard:Telemetry:Otlp:TracesSampleRatio", "1.5", "Switchboard:Telemetry:Otlp:TracesSampleRatio: 1.5 is out of range")]
     [InlineData("Switchboard:Telemetry:Otlp:Protocol", "carrier-pigeon", "Switchboard:Telemetry:Otlp:Protocol: unknown protocol 'carrier-pigeon'")]
     [InlineData("Switchboard:Telemetry:Otlp:Endpoint", "collector:4318", "Switchboard:Telemetry:Otlp:Endpoint: 'collector:4318' is not an http or https URL")]
     [InlineData("Switchboard:Telemetry:Prometheus:Path", "metrics", "Switchboard:Telemetry:Prometheus:Path: 'metrics' is not a path")]
@@ -249,14 +275,14 @@ public sealed partial class TelemetryTests
         }
     }
 
-    /// <summary>An OTLP/HTTP collector that completes <paramref name="received"/> with the first metrics export it gets.</summary>
-    private static async Task<WebApplication> StartCollectorAsync(TaskCompletionSource<byte[]> received)
+    /// <summary>An OTLP/HTTP collector that completes <paramref name="received"/> with the first export it gets on <paramref name="signalPath"/>.</summary>
+    private static async Task<WebApplication> StartCollectorAsync(TaskCompletionSource<byte[]> received, string signalPath = "/v1/metrics")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var collector = builder.Build();
-        collector.MapPost("/v1/metrics", async context =>
+        collector.MapPost(signalPath, async context =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);

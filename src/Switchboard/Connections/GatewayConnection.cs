@@ -68,6 +68,9 @@ internal sealed partial class GatewayConnection : IDisposable
     /// <summary>What the <c>$connect</c> authorizer allowed the connection with; repeated on each of its events.</summary>
     public Events.AuthorizerContext? Authorizer { get; init; }
 
+    /// <summary>The link its message and <c>$disconnect</c> spans carry to the handshake's span; null when the handshake was not traced.</summary>
+    public System.Diagnostics.ActivityLink[]? HandshakeLink { get; init; }
+
     /// <summary>When a data frame last crossed the connection, in either direction.</summary>
     public DateTimeOffset LastActiveAt => DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _lastActiveMs));
 

@@ -33,12 +33,13 @@ internal sealed class MessageDispatcher(
     {
         metrics.MessageRouted(SwitchboardMetrics.RateLimited);
         metrics.RequestRefused("RateLimits:MessagesPerConnection");
+        var requestId = ConnectionId.New();
         if (_messageRateLog.TryEnter(out var suppressed))
         {
-            Log.MessageRateLimited(logger, connection.Id, suppressed);
+            Log.MessageRateLimited(logger, connection.Id, requestId, suppressed);
         }
 
-        connection.TrySend(ErrorFrame(TooManyRequests, connection.Id, ConnectionId.New()));
+        connection.TrySend(ErrorFrame(TooManyRequests, connection.Id, requestId));
     }
 
     /// <summary>
@@ -47,6 +48,7 @@ internal sealed class MessageDispatcher(
     /// </summary>
     public async Task DispatchAsync(GatewayConnection connection, string domainName, byte[] body, InFlightMessages inFlight)
     {
+        using var activity = SwitchboardActivities.StartMessage(connection.Id, connection.HandshakeLink);
         try
         {
             var now = time.GetUtcNow();
@@ -56,6 +58,8 @@ internal sealed class MessageDispatcher(
             if (route is null)
             {
                 var requestId = ConnectionId.New();
+                SwitchboardActivities.MessageRouted(activity, null, requestId);
+                SwitchboardActivities.Failed(activity, "no route");
                 Log.NoRoute(logger, connection.Id, requestId);
                 connection.TrySend(ErrorFrame("Forbidden", connection.Id, requestId));
                 return;
@@ -63,18 +67,27 @@ internal sealed class MessageDispatcher(
 
             if (!rateLimits.TryCallRoute(route.RouteKey))
             {
+                var requestId = ConnectionId.New();
+                SwitchboardActivities.MessageRouted(activity, route.RouteKey, requestId);
+                SwitchboardActivities.Failed(activity, "RateLimits:IntegrationCallsPerRoute");
                 metrics.RequestRefused("RateLimits:IntegrationCallsPerRoute");
                 if (_routeRateLog.TryEnter(out var suppressed))
                 {
-                    Log.IntegrationRateLimited(logger, route.RouteKey, connection.Id, suppressed);
+                    Log.IntegrationRateLimited(logger, route.RouteKey, connection.Id, requestId, suppressed);
                 }
 
-                connection.TrySend(ErrorFrame(TooManyRequests, connection.Id, ConnectionId.New()));
+                connection.TrySend(ErrorFrame(TooManyRequests, connection.Id, requestId));
                 return;
             }
 
             var routeEvent = events.Message(route.RouteKey, connection, domainName, body, now);
+            SwitchboardActivities.MessageRouted(activity, route.RouteKey, routeEvent.RequestId);
             var result = await invoker.InvokeAsync(route, routeEvent, CancellationToken.None).ConfigureAwait(false);
+            if (result.Outcome != IntegrationOutcome.Succeeded)
+            {
+                SwitchboardActivities.Failed(activity, result.FailureDetail ?? result.Outcome.ToString());
+            }
+
             switch (result.Outcome)
             {
                 case IntegrationOutcome.Failed:
@@ -92,6 +105,7 @@ internal sealed class MessageDispatcher(
         catch (Exception exception)
 #pragma warning restore CA1031
         {
+            SwitchboardActivities.Failed(activity, exception.GetType().Name);
             Log.UnexpectedConnectionError(logger, connection.Id, exception);
         }
         finally

@@ -95,14 +95,18 @@ internal sealed class WebSocketSessionHandler(
     public async Task RunAsync(WebSocketUpgrade upgrade)
     {
         (GatewayConnection Connection, PipeReader Input, string DomainName)? opening;
-        try
+        using (var handshake = SwitchboardActivities.StartHandshake(upgrade.Request))
         {
-            opening = await OpenAsync(upgrade).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (upgrade.Aborted.IsCancellationRequested)
-        {
-            // The client left while $connect ran; OpenAsync has removed its registry entry.
-            return;
+            try
+            {
+                opening = await OpenAsync(upgrade, SwitchboardActivities.HandshakeLink(handshake)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (upgrade.Aborted.IsCancellationRequested)
+            {
+                // The client left while $connect ran; OpenAsync has removed its registry entry.
+                SwitchboardActivities.Failed(handshake, "client left during the handshake");
+                return;
+            }
         }
 
         if (opening is not { } opened)
@@ -179,12 +183,12 @@ internal sealed class WebSocketSessionHandler(
     /// Registers the connection, runs <c>$connect</c> and completes the handshake; null when the handshake was
     /// refused (the answer is sent) or the client went away. The handshake request is released on success.
     /// </summary>
-    private async Task<(GatewayConnection Connection, PipeReader Input, string DomainName)?> OpenAsync(WebSocketUpgrade upgrade)
+    private async Task<(GatewayConnection Connection, PipeReader Input, string DomainName)?> OpenAsync(WebSocketUpgrade upgrade, System.Diagnostics.ActivityLink[]? handshakeLink)
     {
         if (shutdown.HasBegun)
         {
             metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.ShuttingDown);
-            await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            await RefuseAsync(upgrade, StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
 
@@ -194,19 +198,20 @@ internal sealed class WebSocketSessionHandler(
         if (refusal is { } status)
         {
             metrics.ConnectionRefused(status == StatusCodes.Status403Forbidden ? SwitchboardMetrics.RefusalReasons.Origin : SwitchboardMetrics.RefusalReasons.RateLimited);
-            await upgrade.RefuseAsync(status).ConfigureAwait(false);
+            await RefuseAsync(upgrade, status).ConfigureAwait(false);
             return null;
         }
 
         if (!TryAdmit())
         {
             metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Capacity);
-            await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            await RefuseAsync(upgrade, StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
 
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
+        SwitchboardActivities.TagHandshake(SwitchboardActivities.ConnectionIdTag, connectionId);
         var sourceIp = _sourceIps.Intern(client.Address);
         string? userAgent = request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null;
 
@@ -231,7 +236,7 @@ internal sealed class WebSocketSessionHandler(
             {
                 ReleaseAdmission();
                 metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Unauthorized);
-                await upgrade.RefuseAsync(authorizerStatus).ConfigureAwait(false);
+                await RefuseAsync(upgrade, authorizerStatus).ConfigureAwait(false);
                 return null;
             }
 
@@ -249,7 +254,7 @@ internal sealed class WebSocketSessionHandler(
             ReleaseAdmission();
             Log.RegistryUnavailableOnConnect(logger, exception);
             metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.RegistryUnavailable);
-            await upgrade.RefuseAsync(StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            await RefuseAsync(upgrade, StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
 
@@ -264,14 +269,14 @@ internal sealed class WebSocketSessionHandler(
                 await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
                 removed = true;
                 metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.ConnectRoute);
-                await upgrade.RefuseAsync(refusalStatus).ConfigureAwait(false);
+                await RefuseAsync(upgrade, refusalStatus).ConfigureAwait(false);
                 return null;
             }
 
             var domainName = events.DomainNameFor(request);
             // In the local table before the 101 goes out, so that no management call can find it missing once the
             // client is connected; its writer starts after the 101.
-            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings) { MessageRate = rateLimits.NewMessageLimiter(), Authorizer = authorizer };
+            var connection = new GatewayConnection(connectionId, now, sourceIp, userAgent, upgrade, _settings) { MessageRate = rateLimits.NewMessageLimiter(), Authorizer = authorizer, HandshakeLink = handshakeLink };
             local.Add(connection);
             PipeReader input;
             try
@@ -295,6 +300,7 @@ internal sealed class WebSocketSessionHandler(
             }
 
             upgrade.ReleaseRequest();
+            SwitchboardActivities.HandshakeAnswered(StatusCodes.Status101SwitchingProtocols);
             opened = true;
             metrics.ConnectionOpened();
             Log.ConnectionOpened(_connectionLog, connectionId, sourceIp);
@@ -330,7 +336,7 @@ internal sealed class WebSocketSessionHandler(
             await inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
             if (routes.Current.Disconnect is { } disconnect)
             {
-                await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None, connection.HandshakeLink).ConfigureAwait(false);
             }
         }
         finally
@@ -359,6 +365,13 @@ internal sealed class WebSocketSessionHandler(
 
     private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
 
+    /// <summary>Refuses the handshake, recording the status on its span.</summary>
+    private static ValueTask RefuseAsync(WebSocketUpgrade upgrade, int statusCode)
+    {
+        SwitchboardActivities.HandshakeAnswered(statusCode);
+        return upgrade.RefuseAsync(statusCode);
+    }
+
     /// <summary>
     /// Runs <c>$connect</c>: the subprotocol to accept ("" for none) or the status to refuse the handshake with, which
     /// the caller sends.
@@ -370,7 +383,9 @@ internal sealed class WebSocketSessionHandler(
             return new ConnectDecision(null, "");
         }
 
-        var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent, authorizer), upgrade.Aborted).ConfigureAwait(false);
+        var connectEvent = events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent, authorizer);
+        SwitchboardActivities.TagHandshake(SwitchboardActivities.RequestIdTag, connectEvent.RequestId);
+        var result = await invoker.InvokeAsync(connect, connectEvent, upgrade.Aborted).ConfigureAwait(false);
         var decision = ConnectDecision.For(result);
         if (decision.RefusalStatus is { } status)
         {

@@ -107,12 +107,12 @@ internal static partial class Log
     [LoggerMessage(61, LogLevel.Warning, "WebSocket handshake from {ClientAddress} refused with 429 by Switchboard:{Setting}; {Suppressed} more refused since the previous warning")]
     public static partial void HandshakeRateLimited(ILogger logger, string clientAddress, string setting, long suppressed);
 
-    [LoggerMessage(62, LogLevel.Warning, "Message on connection {ConnectionId} dropped: over Switchboard:RateLimits:MessagesPerConnection; {Suppressed} more dropped since the previous warning")]
-    public static partial void MessageRateLimited(ILogger logger, string connectionId, long suppressed);
+    [LoggerMessage(62, LogLevel.Warning, "Message on connection {ConnectionId} dropped: over Switchboard:RateLimits:MessagesPerConnection (requestId {RequestId}); {Suppressed} more dropped since the previous warning")]
+    public static partial void MessageRateLimited(ILogger logger, string connectionId, string requestId, long suppressed);
 
     [LoggerMessage(63, LogLevel.Warning, "Management call refused with 429: over Switchboard:RateLimits:ManagementRequests; {Suppressed} more refused since the previous warning")]
     public static partial void ManagementRateLimited(ILogger logger, long suppressed);
 
-    [LoggerMessage(64, LogLevel.Warning, "Integration call for route {RouteKey} refused: over Switchboard:RateLimits:IntegrationCallsPerRoute (connection {ConnectionId}); {Suppressed} more refused since the previous warning")]
-    public static partial void IntegrationRateLimited(ILogger logger, string routeKey, string connectionId, long suppressed);
+    [LoggerMessage(64, LogLevel.Warning, "Integration call for route {RouteKey} refused: over Switchboard:RateLimits:IntegrationCallsPerRoute (connection {ConnectionId}, requestId {RequestId}); {Suppressed} more refused since the previous warning")]
+    public static partial void IntegrationRateLimited(ILogger logger, string routeKey, string connectionId, string requestId, long suppressed);
 }

@@ -74,7 +74,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         var forwardedFor = request.Headers.TryGetValue(ForwardedFor, out var sent) && string.Join(", ", (IEnumerable<string?>)sent) is { Length: > 0 } list
             ? $"{list}, {receivedFrom}"
             : receivedFrom;
-        headers.Add(new("X-Amzn-Trace-Id", NewTraceId(now)));
+        headers.Add(new("X-Amzn-Trace-Id", Diagnostics.SwitchboardActivities.AmznTraceId() ?? NewTraceId(now)));
         headers.Add(new(ForwardedFor, forwardedFor));
         headers.Add(new("X-Forwarded-Port", client.Port.ToString(CultureInfo.InvariantCulture)));
         headers.Add(new("X-Forwarded-Proto", client.Scheme));
@@ -145,7 +145,10 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         StageVariables = _stageVariables,
     };
 
-    /// <summary>An X-Ray style trace id: <c>Root=1-{epoch seconds, hex}-{96 random bits, hex}</c>.</summary>
+    /// <summary>
+    /// An X-Ray style trace id when the handshake is not traced: <c>Root=1-{epoch seconds, hex}-{96 random bits, hex}</c>.
+    /// When it is, the header carries the handshake's W3C trace id instead (<see cref="Diagnostics.SwitchboardActivities.AmznTraceId"/>).
+    /// </summary>
     private static string NewTraceId(DateTimeOffset now) =>
         $"Root=1-{now.ToUnixTimeSeconds():x8}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
 }

@@ -131,7 +131,14 @@ internal sealed class ManagementEndpoints
     private async Task RunAsync(HttpContext context, IManagementAccessCheck[] checks, RequestDelegate next, string operation)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        context.Response.Headers[RequestIdHeader] = ConnectionId.New();
+        var requestId = ConnectionId.New();
+        context.Response.Headers[RequestIdHeader] = requestId;
+        using var activity = SwitchboardActivities.StartManagement(operation, requestId);
+        if (activity is not null && context.Request.RouteValues.TryGetValue(ConnectionIdRouteValue, out var connectionId) && connectionId is string id)
+        {
+            activity.SetTag(SwitchboardActivities.ConnectionIdTag, id);
+        }
+
         // Before the checks, so that a listed origin's scripts can read a refusal too.
         _cors.AddResponseHeaders(context);
         try
@@ -156,6 +163,7 @@ internal sealed class ManagementEndpoints
         finally
         {
             _metrics.ManagementCompleted(operation, context.Response.StatusCode, started);
+            SwitchboardActivities.ManagementCompleted(activity, context.Response.StatusCode);
         }
     }
 

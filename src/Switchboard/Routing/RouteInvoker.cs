@@ -17,9 +17,14 @@ internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LogThrottle> _refusalLogs = new(StringComparer.Ordinal);
 
-    public async ValueTask<IntegrationResult> InvokeAsync(CompiledRoute route, RouteEvent routeEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls the route's integration in a span of its own (<see cref="SwitchboardActivities.StartIntegration"/>);
+    /// <paramref name="handshakeLink"/> links a <c>$disconnect</c> call's span, which starts a new trace, to the connection's handshake.
+    /// </summary>
+    public async ValueTask<IntegrationResult> InvokeAsync(CompiledRoute route, RouteEvent routeEvent, CancellationToken cancellationToken, ActivityLink[]? handshakeLink = null)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = SwitchboardActivities.StartIntegration(route, routeEvent, handshakeLink);
         using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         IntegrationResult result;
         var pending = route.Integration.InvokeAsync(routeEvent, callCancellation.Token);
@@ -41,6 +46,7 @@ internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics
         }
 
         metrics.IntegrationCompleted(route.RouteKey, route.Kind, OutcomeNames[(int)result.Outcome], Stopwatch.GetElapsedTime(started));
+        SwitchboardActivities.IntegrationCompleted(activity, result);
         switch (result.Outcome)
         {
             case IntegrationOutcome.Failed when result.IsRefusal:
