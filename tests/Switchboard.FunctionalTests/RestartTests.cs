@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Switchboard.Testing;
 
@@ -70,7 +69,7 @@ public sealed class RestartTests
         var deliveries = 0;
         // The first delivery fails: the gateway retries it, and only the answered one empties the outbox.
         backend.Respond("disconnect", _ => Task.FromResult(Interlocked.Increment(ref deliveries) == 1 ? (503, "try later") : (200, "")));
-        var definition = await WriteDefinitionAsync(directory.Path, backend);
+        var definition = await backend.WriteDisconnectDefinitionAsync(directory.Path);
 
         string[] lostIds;
         long connectedAt;
@@ -117,7 +116,7 @@ public sealed class RestartTests
         using var directory = new TemporaryDirectory();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         await using var backend = await RecordingBackend.StartAsync();
-        var definition = await WriteDefinitionAsync(directory.Path, backend);
+        var definition = await backend.WriteDisconnectDefinitionAsync(directory.Path);
 
         string[] ids;
         await using (var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition]))
@@ -200,25 +199,6 @@ public sealed class RestartTests
         var connection = new SqliteConnection(builder.ToString());
         connection.Open();
         return connection;
-    }
-
-    /// <summary>A definition with <c>whoami</c> and a <c>$disconnect</c> that posts to <paramref name="backend"/>'s <c>disconnect</c> path.</summary>
-    private static async Task<string> WriteDefinitionAsync(string directory, RecordingBackend backend)
-    {
-        var definition = Path.Combine(directory, "api.json");
-        await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
-        {
-            Switchboard = new
-            {
-                Stage = "production",
-                Routes = new object[]
-                {
-                    new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true },
-                    new { RouteKey = "$disconnect", Integration = new { Type = "http", Uri = backend.UriFor("disconnect").ToString() } },
-                },
-            },
-        }));
-        return definition;
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using StackExchange.Redis;
 using Switchboard.Testing;
 
@@ -17,7 +16,7 @@ public sealed class LostConnectionDisconnectTests
     {
         using var directory = new TemporaryDirectory();
         await using var backend = await RecordingBackend.StartAsync();
-        await using var cluster = await Cluster.StartAsync(3, "--definition", await WriteDefinitionAsync(directory.Path, backend));
+        await using var cluster = await Cluster.StartAsync(3, "--definition", await backend.WriteDisconnectDefinitionAsync(directory.Path));
         var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
         var (clientA, idA) = await Cluster.ConnectAsync(a);
         await using var disposeA = clientA;
@@ -71,7 +70,7 @@ public sealed class LostConnectionDisconnectTests
 
             return (200, "");
         });
-        await using var cluster = await Cluster.StartAsync(3, "--definition", await WriteDefinitionAsync(directory.Path, backend));
+        await using var cluster = await Cluster.StartAsync(3, "--definition", await backend.WriteDisconnectDefinitionAsync(directory.Path));
         try
         {
             await SendAgainAfterTheSenderIsKilledAsync(cluster, backend, firstDelivery.Task);
@@ -144,22 +143,4 @@ public sealed class LostConnectionDisconnectTests
 
     private static IEnumerable<RedisKey> TakenLists(ConnectionMultiplexer redis) =>
         redis.GetServers().Single().Keys(pattern: "switchboard:node:*:lost");
-
-    private static async Task<string> WriteDefinitionAsync(string directory, RecordingBackend backend)
-    {
-        var definition = Path.Combine(directory, "api.json");
-        await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
-        {
-            Switchboard = new
-            {
-                Stage = "production",
-                Routes = new object[]
-                {
-                    new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true },
-                    new { RouteKey = "$disconnect", Integration = new { Type = "http", Uri = backend.UriFor("disconnect").ToString() } },
-                },
-            },
-        }));
-        return definition;
-    }
 }
