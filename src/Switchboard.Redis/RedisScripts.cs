@@ -120,14 +120,18 @@ internal static class RedisScripts
               if v[1] == node then
                 local entry = { id = id, connectedAt = v[2], sourceIp = v[3], lostAt = ARGV[3] }
                 if v[4] then entry.userAgent = v[4] end
-                redis.call('RPUSH', lost, cjson.encode(entry))
+                redis.call('LPUSH', lost, cjson.encode(entry))
                 redis.call('DEL', hash)
                 redis.call('ZREM', KEYS[2], id)
                 purged = purged + 1
               end
             end
             local taken = ARGV[1] .. 'node:' .. node .. ':lost'
-            while redis.call('LMOVE', taken, lost, 'LEFT', 'RIGHT') do end
+            local given = redis.call('RPOP', taken)
+            while given do
+              redis.call('RPUSH', lost, given)
+              given = redis.call('RPOP', taken)
+            end
             if redis.call('SCARD', set) == 0 then redis.call('SREM', KEYS[1], node) else more = 1 end
           end
         end
@@ -135,15 +139,16 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: alive key, lost, the node's taken list. ARGV: limit. Moves up to <c>limit</c> entries from the outbox to
-    /// the node's taken list and returns them; nothing while the node is not alive (a node declared dead must not take
+    /// KEYS: alive key, lost, the node's taken list. ARGV: limit. Moves up to <c>limit</c> entries from the outbox's
+    /// tail (the sweep pushes new entries at its head and gives taken ones back at its tail, so those go first) to the
+    /// node's taken list and returns them (RPOPLPUSH, not LMOVE: Redis 5 has no LMOVE); nothing while the node is not alive (a node declared dead must not take
     /// what its sweep has already given back).
     /// </summary>
     public const string TakeLost = """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
         local out = {}
         for i = 1, tonumber(ARGV[1]) do
-          local entry = redis.call('LMOVE', KEYS[2], KEYS[3], 'LEFT', 'RIGHT')
+          local entry = redis.call('RPOPLPUSH', KEYS[2], KEYS[3])
           if not entry then break end
           out[#out + 1] = entry
         end
