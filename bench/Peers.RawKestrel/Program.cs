@@ -6,7 +6,9 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseKestrelHttpsConfiguration(); // https endpoints from configuration (the harness's --tls)
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-builder.Services.AddSingleton<SocketRegistry>();
+// ConnectCall=URI: POST to that backend on every connect and accept only on 200 (the harness's raw-http-connect).
+builder.Services.AddSingleton(provider => new SocketRegistry(
+    provider.GetRequiredService<IConfiguration>()["ConnectCall"] is { Length: > 0 } backend ? new ConnectCall(new Uri(backend)) : null));
 
 var app = builder.Build();
 app.UseWebSockets();
@@ -14,5 +16,11 @@ var registry = app.Services.GetRequiredService<SocketRegistry>();
 app.Map("/production", registry.AcceptAsync);
 app.MapPost("/production/@connections/{connectionId}", registry.PostAsync);
 app.MapPost("/production/@broadcast", registry.BroadcastAsync);
+// The backend of the http-connect servers: what a $connect function that accepts everyone answers.
+app.MapPost("/backend/connect", static async (HttpRequest request) =>
+{
+    await request.Body.CopyToAsync(Stream.Null);
+    return Results.Text("{\"statusCode\":200}", "application/json");
+});
 app.MapGet("/production/@stats", () => Results.Text($"{{\"connections\":{registry.Count}}}", "application/json"));
 app.Run();

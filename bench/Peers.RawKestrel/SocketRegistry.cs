@@ -13,7 +13,7 @@ namespace Peers.RawKestrel;
 /// per socket without waiting for each (ManagedWebSocket serializes sends of one socket itself), so a slow client
 /// delays nobody — but its pending sends, and their payload references, pile up without bound.
 /// </summary>
-internal sealed class SocketRegistry
+internal sealed class SocketRegistry(ConnectCall? connectCall = null)
 {
     private static readonly byte[] ActionProperty = "action"u8.ToArray();
     private readonly ConcurrentDictionary<string, WebSocket> _sockets = new(StringComparer.Ordinal);
@@ -25,6 +25,12 @@ internal sealed class SocketRegistry
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            return;
+        }
+
+        if (connectCall is not null && !await connectCall.AllowsAsync(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
             return;
         }
 

@@ -339,7 +339,11 @@ internal static class FuzzTargets
         Check(client.Address is not null, "no client address");
         Check(client.Scheme is "http" or "https", $"scheme '{client.Scheme}'");
         Check(client.Port is > 0 and <= 65535, $"port {client.Port}");
-        Check(client.Address!.Equals(IPAddress.Loopback) || (input.For ?? "").Contains(client.Address.ToString(), StringComparison.Ordinal) || (input.For ?? "").Contains('['), $"client {client.Address} is neither the peer nor in '{input.For}'");
+        var forwarded = (input.For ?? "").Split(',', StringSplitOptions.TrimEntries)
+            .Select(entry => IPEndPoint.TryParse(entry, out var endpoint) ? endpoint.Address : null)
+            .OfType<IPAddress>()
+            .Select(address => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+        Check(client.Address!.Equals(IPAddress.Loopback) || forwarded.Contains(client.Address), $"client {client.Address} is neither the peer nor in '{input.For}'");
     }
 
     private static void AddIfPresent(HeaderDictionary headers, string name, string? value)

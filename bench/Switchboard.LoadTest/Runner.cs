@@ -16,7 +16,17 @@ internal sealed class Runner(Settings settings, HarnessTls? tls)
         var run = new ServerRun(kind, n);
         void Progress(string text) => Console.WriteLine($"  [{kind.Name} N={n:N0}] {text}");
 
-        await using var server = ServerProcess.Start(kind, settings.RepositoryRoot, tls, settings.SampleAllocations, settings.PerfMap);
+        // The $connect backend, when the server calls one: its own process, plain HTTP on loopback, started first.
+        await using var backend = kind.CallsBackendOnConnect ? ServerProcess.Start(ServerKind.Raw, settings.RepositoryRoot, tls: null) : null;
+        if (backend is not null)
+        {
+            using var backendProbe = new ManagementClient(backend.Port, 1, tls: null);
+            await backend.WaitReadyAsync(backendProbe, TimeSpan.FromSeconds(60));
+            Progress($"$connect backend: pid {backend.Pid}, http://127.0.0.1:{backend.Port}{ServerKind.ConnectBackendPath}");
+        }
+
+        var connectBackend = backend is null ? null : new Uri($"http://127.0.0.1:{backend.Port}{ServerKind.ConnectBackendPath}");
+        await using var server = ServerProcess.Start(kind, settings.RepositoryRoot, tls, settings.SampleAllocations, settings.PerfMap, connectBackend);
         using var management = new ManagementClient(server.Port, Math.Max(settings.UnicastConcurrency, 4), tls);
         await server.WaitReadyAsync(management, TimeSpan.FromSeconds(60));
         Progress($"started: pid {server.Pid}, port {server.Port}");

@@ -37,7 +37,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false)
+    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null)
     {
         var port = FreePort();
         var workDirectory = Path.Combine(Path.GetTempPath(), $"switchboard-loadtest-{Environment.ProcessId}-{port}");
@@ -58,7 +58,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         info.ArgumentList.Add("--Logging:LogLevel:Microsoft=Warning");
-        foreach (var argument in kind.ExtraArguments(workDirectory))
+        foreach (var argument in kind.ExtraArguments(workDirectory, connectBackend))
         {
             info.ArgumentList.Add(argument);
         }

@@ -67,7 +67,10 @@ internal sealed class Settings
           bench/run.sh [options]                                   (builds everything first, then runs compare)
 
         Options (defaults in brackets):
-          --servers LIST            switchboard,switchboard-memory,raw,signalr [switchboard,raw,signalr]
+          --servers LIST            switchboard,switchboard-memory,raw,signalr,switchboard-http-connect,raw-http-connect
+                                    [switchboard,raw,signalr]; the http-connect pair call a backend (a raw Kestrel
+                                    process the harness starts) on every connect: Switchboard through a $connect http
+                                    integration, the raw peer with an HttpClient, accepting on 200
           --n LIST                  connection counts; 'max' = the fd limit less 500 [1000,5000]
           --scenarios LIST          idle,broadcast,unicast,echo,slow (connecting always runs) [all]
           --connect-concurrency C   handshakes in flight while connecting [64]

@@ -91,11 +91,15 @@ internal static class ConfigurationError
         {
             configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
         }
-        catch (InvalidDataException exception) when (FindJsonError(exception) is { } json)
+        catch (InvalidDataException exception) when (DescribeSyntaxError(exception, path) is { } description)
         {
-            throw new InvalidDataException($"the definition file {path} is not valid JSON: {Describe(json)}", exception);
+            throw new InvalidDataException(description, exception);
         }
     }
+
+    /// <summary>"the definition file … is not valid JSON: line 3, column 7: …" when <paramref name="exception"/> is the JSON parser's; else null.</summary>
+    public static string? DescribeSyntaxError(Exception exception, string path) =>
+        FindJsonError(exception) is { } json ? $"the definition file {path} is not valid JSON: {Describe(json)}" : null;
 
     private static JsonException? FindJsonError(Exception? exception)
     {

@@ -16,6 +16,9 @@ internal static class GatewayHost
     /// <summary>The definition used when none is named: the demo API next to the executable.</summary>
     public const string DefaultDefinition = "demo-api.json";
 
+    /// <summary>The option that applies changes to the definition file while the gateway runs (<see cref="DefinitionWatcher"/>).</summary>
+    public const string WatchOption = "--watch";
+
     /// <summary>
     /// For the page and console: no framing by other sites (clickjacking the console's Disconnect), scripts and styles
     /// only from the gateway, connections to the gateway and to WebSocket URLs (the page's <c>?ws=</c>).
@@ -64,16 +67,24 @@ internal static class GatewayHost
     /// <summary>Builds the application; <paramref name="args"/> are ASP.NET Core's (<c>--urls</c>, <c>--Switchboard:Stage=…</c>) plus <c>--definition</c>.</summary>
     public static WebApplication Build(string[] args)
     {
+        // --watch is this program's option, not a configuration key: left in, the command-line configuration would
+        // take the next argument as its value.
+        var watch = args.Contains(WatchOption, StringComparer.Ordinal);
+        args = [.. args.Where(arg => arg != WatchOption)];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "web"),
         });
-        AddDefinition(builder.Configuration, args);
+        var definition = AddDefinition(builder.Configuration, args);
         // A filter for a category replaces the configured level for it: keep the host's debug lines out as before.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (level < LogLevel.Error || !s_starting));
         builder.Services.AddSwitchboardServer(builder.Configuration);
+        if (watch)
+        {
+            builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DefinitionWatcher>(provider, definition, builder.Configuration));
+        }
 
         var app = builder.Build();
         app.UseSwitchboardHostFiltering();
@@ -124,7 +135,8 @@ internal static class GatewayHost
     /// Layers the definition file over appsettings.json, then re-applies environment variables and the command
     /// line so they still override it (<c>Switchboard__Stage=dev</c>, <c>--Switchboard:Stage=dev</c>).
     /// </summary>
-    public static void AddDefinition(ConfigurationManager configuration, string[] args)
+    /// <returns>The definition file's full path.</returns>
+    public static string AddDefinition(ConfigurationManager configuration, string[] args)
     {
         var path = DefinitionPath(args) ?? Path.Combine(AppContext.BaseDirectory, DefaultDefinition);
         if (!File.Exists(path))
@@ -132,10 +144,12 @@ internal static class GatewayHost
             throw new FileNotFoundException($"The API definition file {Path.GetFullPath(path)} does not exist.", path);
         }
 
-        ConfigurationError.AddDefinitionFile(configuration, Path.GetFullPath(path));
+        path = Path.GetFullPath(path);
+        ConfigurationError.AddDefinitionFile(configuration, path);
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args.Where(arg => !arg.StartsWith("--definition", StringComparison.Ordinal)).ToArray());
         AnchorCertificatePaths(configuration);
+        return path;
     }
 
     /// <summary>

@@ -159,7 +159,7 @@ public sealed class CliTests : IAsyncLifetime
         var (exitCode, output) = await ServerProcess.RunToExitAsync(_directory.Path, ["--help"]);
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("switchboard [--definition <file>] [--urls <urls>] [--Switchboard:<key>=<value> ...]", output, StringComparison.Ordinal);
+        Assert.Contains("switchboard [--definition <file>] [--watch] [--urls <urls>] [--Switchboard:<key>=<value> ...]", output, StringComparison.Ordinal);
         Assert.Contains("switchboard [command] [options]", output, StringComparison.Ordinal);
         foreach (var command in new[] { "send <connectionId> <message>", "broadcast <message>", "connections", "config" })
         {

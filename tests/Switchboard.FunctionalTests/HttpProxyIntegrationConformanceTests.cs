@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Switchboard.Testing;
 
 namespace Switchboard.FunctionalTests;
 
@@ -7,7 +8,7 @@ namespace Switchboard.FunctionalTests;
 /// event's requestId only through a mapping, as on API Gateway. Its usual failure is a dropped connection: any HTTP
 /// status is an answer, passed through.
 /// </summary>
-public sealed class HttpProxyIntegrationConformanceTests : IntegrationConformanceTests
+public sealed class HttpProxyIntegrationConformanceTests : RemoteIntegrationConformanceTests
 {
     private const string RequestIdHeader = "x-request-id";
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,6 +37,19 @@ public sealed class HttpProxyIntegrationConformanceTests : IntegrationConformanc
         requestId.TrySetResult(request.Headers[RequestIdHeader]);
         context.Abort();
         return Task.CompletedTask;
+    });
+
+    protected override void AddUnreachableIntegration(IDictionary<string, string?> settings, string prefix)
+    {
+        settings[$"{prefix}:Type"] = "http_proxy";
+        settings[$"{prefix}:Uri"] = $"http://127.0.0.1:{ServerProcess.FreePort()}/{RouteKey}";
+    }
+
+    /// <summary>200 with <see cref="RemoteIntegrationConformanceTests.HugeBody"/>, written without a Content-Length (chunked).</summary>
+    protected override void AnswerHuge(TaskCompletionSource<string> requestId) => _backend.Answer(async (request, context) =>
+    {
+        requestId.TrySetResult(request.Headers[RequestIdHeader]);
+        await context.Response.WriteAsync(HugeBody);
     });
 
     protected override void Hang(TaskCompletionSource<string> entered) => _backend.Answer(async (request, context) =>

@@ -9,8 +9,15 @@ namespace Switchboard.FunctionalTests;
 
 /// <summary>
 /// The <see cref="IRouteIntegration"/> contract, run against every integration kind: what the client sees when the
-/// backend answers, fails or does not answer in time (docs/aws-compatibility.md, "Routes and messages").
+/// backend answers, fails or does not answer in time (docs/aws-compatibility.md, "Routes and messages"), on a message
+/// route and on <c>$connect</c>.
 /// </summary>
+/// <remarks>
+/// Adding a kind is one sealed subclass: <see cref="AddIntegration"/> (its settings), <see cref="AnswerWithBody"/>,
+/// <see cref="Fail"/>, <see cref="Hang"/>, and <see cref="FailureShapes"/> when the kind fails in more than one way.
+/// Kinds that call a backend over the network derive from <see cref="RemoteIntegrationConformanceTests"/> instead,
+/// which adds the unreachable backend, the huge answer and the concurrency limit.
+/// </remarks>
 public abstract partial class IntegrationConformanceTests : IAsyncLifetime
 {
     protected const string RouteKey = "probe";
@@ -39,6 +46,16 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
     /// <summary>From now on the backend never answers (until the test ends), reporting the event's requestId on entry.</summary>
     protected abstract void Hang(TaskCompletionSource<string> entered);
 
+    /// <summary>
+    /// Every way this kind's backend can fail, by name; each arranges, like <see cref="Fail"/>, that from now on the
+    /// backend fails that way and reports the event's requestId first. By default only <see cref="Fail"/>.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, Action<TaskCompletionSource<string>>> FailureShapes() =>
+        new Dictionary<string, Action<TaskCompletionSource<string>>> { ["usual"] = Fail };
+
+    /// <summary>Text the failure shapes put in their answers that must never reach the gateway's log (the function's own error message).</summary>
+    protected virtual string? NeverLogged => null;
+
     /// <summary>Sends <see cref="Message"/> to an integration that never answers; returns once its timeout timer is armed.</summary>
     private async Task<string> SendToHangingIntegrationAsync(TestClient client, ObservableFakeTimeProvider time)
     {
@@ -52,15 +69,26 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
         return requestId;
     }
 
-    protected async Task<TestGateway> StartGatewayAsync(bool twoWay = true, TimeProvider? time = null)
+    /// <summary>A gateway whose probe route (or <paramref name="routeKey"/>) calls this kind; <paramref name="integration"/> adds integration keys.</summary>
+    protected async Task<TestGateway> StartGatewayAsync(
+        bool twoWay = true,
+        TimeProvider? time = null,
+        string routeKey = RouteKey,
+        IReadOnlyDictionary<string, string?>? integration = null,
+        Action<IDictionary<string, string?>, string>? addIntegration = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Switchboard:Routes:0:RouteKey"] = RouteKey,
+            ["Switchboard:Routes:0:RouteKey"] = routeKey,
             ["Switchboard:Routes:0:TwoWay"] = twoWay ? "true" : "false",
             ["Switchboard:Routes:0:Integration:Timeout"] = RouteTimeout.ToString(),
         };
-        AddIntegration(settings, "Switchboard:Routes:0:Integration");
+        (addIntegration ?? AddIntegration)(settings, "Switchboard:Routes:0:Integration");
+        foreach (var (key, value) in integration ?? new Dictionary<string, string?>())
+        {
+            settings[$"Switchboard:Routes:0:Integration:{key}"] = value;
+        }
+
         return await TestGateway.StartAsync(settings, services =>
         {
             ConfigureServices(services);
@@ -93,6 +121,64 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryFailureShape_OnAMessage_IsTheInternalServerErrorFrame()
+    {
+        await using var gateway = await StartGatewayAsync();
+        foreach (var (shape, arrange) in FailureShapes())
+        {
+            await ForShapeAsync(shape, () => AssertFailureAsync(gateway, arrange));
+        }
+
+        if (NeverLogged is { } secret)
+        {
+            Assert.DoesNotContain(TestLoggerProvider.Lines, line => line.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task ConnectRoute_AcceptsTheConnection_WhenTheIntegrationAnswers()
+    {
+        await using var gateway = await StartGatewayAsync(routeKey: "$connect");
+        AnswerWithBody("Connected.");
+
+        await using var client = await gateway.ConnectAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.SwitchingProtocols, client.Socket.HttpStatusCode);
+    }
+
+    [Fact]
+    public async Task EveryFailureShape_OnConnect_Refuses502_AndLeavesNoConnection()
+    {
+        await using var gateway = await StartGatewayAsync(routeKey: "$connect");
+        using var http = new HttpClient();
+        foreach (var (shape, arrange) in FailureShapes())
+        {
+            await ForShapeAsync(shape, async () =>
+            {
+                var called = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                arrange(called);
+
+                Assert.Equal(System.Net.HttpStatusCode.BadGateway, await gateway.RefusedHandshakeAsync());
+                await called.Task.WaitAsync(TestClient.DefaultTimeout);
+                Assert.Empty(await gateway.ListIdsAsync(http));
+            });
+        }
+    }
+
+    /// <summary>Runs one failure shape's checks; a failed check names the shape.</summary>
+    protected static async Task ForShapeAsync(string shape, Func<Task> check)
+    {
+        try
+        {
+            await check();
+        }
+        catch (Exception exception) when (exception is Xunit.Sdk.XunitException or TimeoutException)
+        {
+            throw new Xunit.Sdk.XunitException($"failure shape '{shape}': {exception.Message}");
+        }
+    }
+
+    [Fact]
     public async Task SlowIntegration_SendsEndpointRequestTimedOutWithTheEventsRequestId_AndKeepsTheConnection()
     {
         var time = new ObservableFakeTimeProvider();
@@ -109,6 +195,23 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
         AnswerWithBody("still connected");
         await client.SendTextAsync(Message);
         Assert.Equal("still connected", await client.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task SlowIntegration_OnConnect_Refuses504()
+    {
+        var time = new ObservableFakeTimeProvider();
+        await using var gateway = await StartGatewayAsync(time: time, routeKey: "$connect");
+        var entered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Hang(entered);
+        var timersBefore = time.TimersCreated(RouteTimeout);
+
+        var refused = gateway.RefusedHandshakeAsync();
+        await entered.Task.WaitAsync(TestClient.DefaultTimeout);
+        await time.WaitForTimerAsync(RouteTimeout, timersBefore + 1);
+        time.Advance(RouteTimeout);
+
+        Assert.Equal(System.Net.HttpStatusCode.GatewayTimeout, await refused);
     }
 
     [Fact]
@@ -165,8 +268,98 @@ public abstract partial class IntegrationConformanceTests : IAsyncLifetime
     private static partial Regex IdShape();
 }
 
+/// <summary>
+/// The contract's rows for kinds that call a backend over the network: a closed port, an answer far past the 10 MB
+/// limit, and the route's concurrency limit.
+/// </summary>
+public abstract class RemoteIntegrationConformanceTests : IntegrationConformanceTests
+{
+    /// <summary>A chunked answer five times the gateway's 10 MB limit (no Content-Length: it must be cut while read).</summary>
+    protected static readonly string HugeBody = new('x', 50 * 1024 * 1024);
+
+    /// <summary>Adds the integration keys of this kind pointing at a loopback port nothing listens on.</summary>
+    protected abstract void AddUnreachableIntegration(IDictionary<string, string?> settings, string prefix);
+
+    /// <summary>From now on the backend answers 200 with <see cref="HugeBody"/>, chunked, reporting the event's requestId first.</summary>
+    protected abstract void AnswerHuge(TaskCompletionSource<string> requestId);
+
+    [Fact]
+    public async Task UnreachableBackend_IsAFailure_OnAMessage_AndRefuses502_OnConnect()
+    {
+        await using (var gateway = await StartGatewayAsync(addIntegration: AddUnreachableIntegration))
+        {
+            using var http = new HttpClient();
+            var (client, connectionId) = await gateway.ConnectAndIdentifyAsync(http);
+            await using var _ = client;
+
+            await client.SendTextAsync(Message);
+
+            Assert.Matches(
+                $"^{Regex.Escape("{\"message\": \"Internal server error\", \"connectionId\":\"" + connectionId + "\", \"requestId\":\"")}[A-Za-z0-9_-]{{15}}=\"}}$",
+                await client.ReceiveTextAsync());
+        }
+
+        await using (var gateway = await StartGatewayAsync(routeKey: "$connect", addIntegration: AddUnreachableIntegration))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadGateway, await gateway.RefusedHandshakeAsync());
+        }
+    }
+
+    [Fact]
+    public async Task HugeChunkedAnswer_IsCutAtTheLimit_TheCallFails_AndTheGatewayStaysUp()
+    {
+        await using var gateway = await StartGatewayAsync();
+        using var http = new HttpClient();
+        var (client, connectionId) = await gateway.ConnectAndIdentifyAsync(http);
+        await using var _ = client;
+        var requestId = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        AnswerHuge(requestId);
+
+        await client.SendTextAsync(Message);
+
+        var frame = await client.ReceiveTextAsync();
+        Assert.Equal(ErrorFrame("Internal server error", connectionId, await requestId.Task.WaitAsync(TestClient.DefaultTimeout)), frame);
+        Assert.Contains(TestLoggerProvider.Lines, line => line.Contains("answered more than 10485760 bytes", StringComparison.Ordinal));
+
+        AnswerWithBody("still up");
+        await client.SendTextAsync(Message);
+        Assert.Equal("still up", await client.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task ConcurrencyLimitFull_RefusesTheNextCallAtOnce_WithTheErrorFrame()
+    {
+        // Time stands still: no timeout can fire, so the error frame can only be the refusal.
+        var time = new ObservableFakeTimeProvider();
+        await using var gateway = await StartGatewayAsync(time: time, integration: new Dictionary<string, string?> { ["MaxConcurrency"] = "1", ["MaxQueue"] = "0" });
+        using var http = new HttpClient();
+        await using var first = await gateway.ConnectAsync();
+        var (second, connectionId) = await gateway.ConnectAndIdentifyAsync(http);
+        await using var _ = second;
+        var entered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Hang(entered);
+        await first.SendTextAsync(Message);
+        await entered.Task.WaitAsync(TestClient.DefaultTimeout);
+
+        await second.SendTextAsync(Message);
+        var refused = await second.ReceiveTextAsync();
+        await second.SendTextAsync(Message);
+        var refusedAgain = await second.ReceiveTextAsync();
+
+        var errorFrameStart = ErrorFrame("Internal server error", connectionId, "")[..^2];
+        Assert.StartsWith(errorFrameStart, refused);
+        Assert.StartsWith(errorFrameStart, refusedAgain);
+        // One warning a minute per route: the first refusal is logged, the second only counted.
+        Assert.Contains(TestLoggerProvider.Lines, line => line.Contains(RequestIdIn(refused), StringComparison.Ordinal)
+            && line.Contains("1 call(s) running and 0 waiting (MaxConcurrency, MaxQueue); call refused", StringComparison.Ordinal));
+        Assert.DoesNotContain(TestLoggerProvider.Lines, line => line.Contains(RequestIdIn(refusedAgain), StringComparison.Ordinal));
+    }
+
+    private static string RequestIdIn(string errorFrame) => System.Text.Json.JsonDocument.Parse(errorFrame).RootElement.GetProperty("requestId").GetString()!;
+}
+
 /// <summary>The contract for <c>http</c> integrations: a real backend on Kestrel receiving the Lambda-proxy event.</summary>
-public sealed class HttpIntegrationConformanceTests : IntegrationConformanceTests
+public sealed class HttpIntegrationConformanceTests : RemoteIntegrationConformanceTests
 {
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RecordingBackend _backend = null!;
@@ -197,49 +390,32 @@ public sealed class HttpIntegrationConformanceTests : IntegrationConformanceTest
         return (200, "{\"statusCode\":200,\"body\":\"too late\"}");
     });
 
-    [Theory]
-    [InlineData("{\"statusCode\":200,\"body\":")]
-    [InlineData("[1,2,3]")]
-    [InlineData("{\"statusCode\":\"200\"}")]
-    [InlineData("not json")]
-    public async Task MalformedResult_IsAFailure(string result)
-    {
-        await using var gateway = await StartGatewayAsync();
-        await AssertFailureAsync(gateway, requestId => Answer(requestId, 200, result));
-    }
-
-    /// <summary>The Lambda Invoke API's function errors that come with HTTP 200 (a backend relaying an emulator's answer).</summary>
-    [Theory]
-    [InlineData("{\"errorType\":\"TypeError\",\"errorMessage\":\"x is undefined\",\"trace\":[]}")]
-    [InlineData("{\"errorMessage\":\"no type\"}")]
-    [InlineData("Task timed out after 1.00 seconds")]
-    public async Task FunctionErrorAnsweredWith200_IsAFailure(string answer)
-    {
-        await using var gateway = await StartGatewayAsync();
-        await AssertFailureAsync(gateway, requestId => Answer(requestId, 200, answer));
-    }
-
-    [Fact]
-    public async Task UnreachableBackend_IsAFailure()
-    {
-        var settings = new Dictionary<string, string?>
+    /// <summary>
+    /// HTTP errors, the Lambda Invoke API's function errors that come with HTTP 200 (a backend relaying an emulator's
+    /// answer), and answers that are not a result.
+    /// </summary>
+    protected override IReadOnlyDictionary<string, Action<TaskCompletionSource<string>>> FailureShapes() =>
+        new Dictionary<string, Action<TaskCompletionSource<string>>>
         {
-            ["Switchboard:Routes:0:RouteKey"] = RouteKey,
-            ["Switchboard:Routes:0:TwoWay"] = "true",
-            ["Switchboard:Routes:0:Integration:Type"] = "http",
-            ["Switchboard:Routes:0:Integration:Uri"] = $"http://127.0.0.1:{ServerProcess.FreePort()}/{RouteKey}",
+            ["HTTP 500"] = Fail,
+            ["HTTP 404"] = requestId => Answer(requestId, 404, "not found"),
+            ["HTTP 302"] = requestId => Answer(requestId, 302, ""),
+            ["error body"] = requestId => Answer(requestId, 200, "{\"errorType\":\"TypeError\",\"errorMessage\":\"x is undefined\",\"trace\":[]}"),
+            ["error body without type"] = requestId => Answer(requestId, 200, "{\"errorMessage\":\"no type\"}"),
+            ["Task timed out"] = requestId => Answer(requestId, 200, "Task timed out after 1.00 seconds"),
+            ["truncated JSON"] = requestId => Answer(requestId, 200, "{\"statusCode\":200,\"body\":"),
+            ["JSON array"] = requestId => Answer(requestId, 200, "[1,2,3]"),
+            ["statusCode as a string"] = requestId => Answer(requestId, 200, "{\"statusCode\":\"200\"}"),
+            ["not JSON"] = requestId => Answer(requestId, 200, "not json"),
         };
-        await using var gateway = await TestGateway.StartAsync(settings);
-        using var http = new HttpClient();
-        var (client, connectionId) = await gateway.ConnectAndIdentifyAsync(http);
-        await using var _ = client;
 
-        await client.SendTextAsync(Message);
-
-        Assert.Matches(
-            $"^{Regex.Escape("{\"message\": \"Internal server error\", \"connectionId\":\"" + connectionId + "\", \"requestId\":\"")}[A-Za-z0-9_-]{{15}}=\"}}$",
-            await client.ReceiveTextAsync());
+    protected override void AddUnreachableIntegration(IDictionary<string, string?> settings, string prefix)
+    {
+        settings[$"{prefix}:Type"] = "http";
+        settings[$"{prefix}:Uri"] = $"http://127.0.0.1:{ServerProcess.FreePort()}/{RouteKey}";
     }
+
+    protected override void AnswerHuge(TaskCompletionSource<string> requestId) => Answer(requestId, 200, HugeBody);
 
     private void Answer(TaskCompletionSource<string> requestId, int httpStatus, string body) => _backend.Respond(RouteKey, e =>
     {
@@ -281,28 +457,23 @@ public sealed class InProcessIntegrationConformanceTests : IntegrationConformanc
         return RouteResponse.WithBody("too late");
     });
 
-    [Fact]
-    public async Task HandlerThrowingAsynchronously_IsAFailure()
-    {
-        await using var gateway = await StartGatewayAsync();
-        await AssertFailureAsync(gateway, requestId => Volatile.Write(ref _behavior, async (e, _) =>
+    /// <summary>The handler throws at once, throws after yielding, or returns null.</summary>
+    protected override IReadOnlyDictionary<string, Action<TaskCompletionSource<string>>> FailureShapes() =>
+        new Dictionary<string, Action<TaskCompletionSource<string>>>
         {
-            await Task.Yield();
-            requestId.TrySetResult(e.RequestId);
-            throw new InvalidOperationException("boom later");
-        }));
-    }
-
-    [Fact]
-    public async Task HandlerReturningNull_IsAFailure()
-    {
-        await using var gateway = await StartGatewayAsync();
-        await AssertFailureAsync(gateway, requestId => Volatile.Write(ref _behavior, (e, _) =>
-        {
-            requestId.TrySetResult(e.RequestId);
-            return ValueTask.FromResult<RouteResponse>(null!);
-        }));
-    }
+            ["throws"] = Fail,
+            ["throws asynchronously"] = requestId => Volatile.Write(ref _behavior, async (e, _) =>
+            {
+                await Task.Yield();
+                requestId.TrySetResult(e.RequestId);
+                throw new InvalidOperationException("boom later");
+            }),
+            ["returns null"] = requestId => Volatile.Write(ref _behavior, (e, _) =>
+            {
+                requestId.TrySetResult(e.RequestId);
+                return ValueTask.FromResult<RouteResponse>(null!);
+            }),
+        };
 
     [Fact]
     public async Task HandlerHonouringCancellation_IsCancelledAtTheTimeout()

@@ -10,7 +10,7 @@ using Switchboard.Testing;
 namespace Switchboard.FunctionalTests;
 
 /// <summary>The contract for <c>lambda</c> integrations: a Lambda Invoke API on Kestrel answering as real Lambda and its emulators do.</summary>
-public sealed class LambdaIntegrationConformanceTests : IntegrationConformanceTests
+public sealed class LambdaIntegrationConformanceTests : RemoteIntegrationConformanceTests
 {
     private const string AccessKeyId = "AKIDLAMBDATEST";
     private const string SecretAccessKey = "lambda-test-secret-never-logged";
@@ -47,27 +47,23 @@ public sealed class LambdaIntegrationConformanceTests : IntegrationConformanceTe
         return InvokeAnswer.Result(200, "too late");
     });
 
-    public static TheoryData<string> FunctionErrorShapes() => [.. InvokeAnswer.FunctionErrors.Keys];
+    /// <summary>Every shape in which real Lambda and the emulators report a failed invocation (<see cref="InvokeAnswer.FunctionErrors"/>).</summary>
+    protected override IReadOnlyDictionary<string, Action<TaskCompletionSource<string>>> FailureShapes() =>
+        InvokeAnswer.FunctionErrors.ToDictionary(
+            shape => shape.Key,
+            shape => (Action<TaskCompletionSource<string>>)(requestId => AnswerAndReport(requestId, shape.Value)));
 
-    [Theory]
-    [MemberData(nameof(FunctionErrorShapes))]
-    public async Task EveryFunctionErrorShape_OnAMessage_IsTheInternalServerErrorFrame(string shape)
+    protected override string NeverLogged => "lambda-error-message-7f3";
+
+    protected override void AddUnreachableIntegration(IDictionary<string, string?> settings, string prefix)
     {
-        await using var gateway = await StartGatewayAsync();
-        await AssertFailureAsync(gateway, requestId => AnswerAndReport(requestId, InvokeAnswer.FunctionErrors[shape]));
-        Assert.DoesNotContain(TestLoggerProvider.Lines, line => line.Contains("lambda-error-message-7f3", StringComparison.Ordinal));
+        settings[$"{prefix}:Type"] = "lambda";
+        settings[$"{prefix}:FunctionName"] = "chat";
+        settings[$"{prefix}:Endpoint"] = $"http://127.0.0.1:{ServerProcess.FreePort()}";
     }
 
-    [Theory]
-    [MemberData(nameof(FunctionErrorShapes))]
-    public async Task EveryFunctionErrorShape_OnConnect_Refuses502(string shape)
-    {
-        await using var gateway = await StartConnectGatewayAsync();
-        _api.Answer(InvokeAnswer.FunctionErrors[shape]);
-
-        Assert.Equal(HttpStatusCode.BadGateway, await gateway.RefusedHandshakeAsync());
-        Assert.Single(_api.Invocations);
-    }
+    protected override void AnswerHuge(TaskCompletionSource<string> requestId) =>
+        AnswerAndReport(requestId, new InvokeAnswer(200, HugeBody, new Dictionary<string, string> { ["Content-Type"] = "application/json" }));
 
     [Fact]
     public async Task ConnectResult_IsTheHandshakesAnswer_ItsOwnStatusRefuses()

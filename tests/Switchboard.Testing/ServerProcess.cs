@@ -43,6 +43,23 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until <paramref name="text"/> has appeared in the output <paramref name="times"/> times (lines already printed count).</summary>
+    public Task WaitForOutputAsync(string text, int times = 1, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(
+            () => Task.FromResult(Occurrences(text)),
+            count => count >= times,
+            timeout ?? TimeSpan.FromSeconds(30),
+            $"'{text}' {times} time(s) in the server's output",
+            () => Output);
+
+    private int Occurrences(string text)
+    {
+        lock (_output)
+        {
+            return _output.Count(line => line.Contains(text, StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>The server's entry assembly, built next to the tests (the test project references it).</summary>
     public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "Switchboard.Server.dll");
 

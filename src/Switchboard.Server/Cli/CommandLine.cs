@@ -28,7 +28,7 @@ internal static class CommandLine
         Switchboard: a WebSocket gateway compatible with API Gateway WebSocket APIs.
 
         Without a command it runs the gateway:
-          switchboard [--definition <file>] [--urls <urls>] [--Switchboard:<key>=<value> ...]
+          switchboard [--definition <file>] [--watch] [--urls <urls>] [--Switchboard:<key>=<value> ...]
         Any configuration key can be set as --Switchboard:<key>=<value> (docs/switchboard.reference.json lists them),
         and so can --Logging:… and --Kestrel:… and ASP.NET Core's AllowedHosts.
 
@@ -134,7 +134,12 @@ internal static class CommandLine
         };
         var urls = new Option<string>("--urls") { Description = "Where the gateway listens (default: http://127.0.0.1:8080; loopback unless you say otherwise)", HelpName = "urls" };
         var environment = new Option<string>("--environment") { Description = "The ASP.NET Core environment (appsettings.{environment}.json)", HelpName = "name" };
+        var watch = new Option<bool>(GatewayHost.WatchOption)
+        {
+            Description = "Apply changes to the definition file's routes without a restart (invalid changes are logged and ignored; docs/configuration.md lists what reloads)",
+        };
         root.Options.Add(definition);
+        root.Options.Add(watch);
         root.Options.Add(urls);
         root.Options.Add(environment);
         root.SetAction(_ => runGateway());

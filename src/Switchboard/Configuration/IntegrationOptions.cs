@@ -46,7 +46,7 @@ public sealed class IntegrationOptions
     /// <summary>For <c>lambda</c>: the region signed for (and of the default endpoint); none: the ARN's, else <c>AWS_REGION</c>, <c>AWS_DEFAULT_REGION</c>, else us-east-1.</summary>
     public string? Region { get; set; }
 
-    /// <summary>For <c>lambda</c>, <c>http</c> and <c>http_proxy</c>: at most this many calls run at once; none: no limit.</summary>
+    /// <summary>For <c>lambda</c>, <c>http</c> and <c>http_proxy</c>: at most this many calls run at once; none: 1,000 calls in progress and no queue.</summary>
     public int? MaxConcurrency { get; set; }
 
     /// <summary>With <see cref="MaxConcurrency"/>: at most this many calls wait for a free slot (default 100); a call beyond it fails at once.</summary>

@@ -20,7 +20,7 @@ namespace Switchboard.Connections;
 /// </summary>
 internal sealed class LostConnectionDisconnects(
     IServiceProvider services,
-    RouteTable routes,
+    RouteTableSource routes,
     RouteInvoker invoker,
     RouteEventFactory events,
     TimeProvider time,
@@ -117,7 +117,7 @@ internal sealed class LostConnectionDisconnects(
         {
             for (var attempt = 1; ; attempt++)
             {
-                if (routes.Disconnect is not { } route || Delivered(await invoker.InvokeAsync(
+                if (routes.Current.Disconnect is not { } route || Delivered(await invoker.InvokeAsync(
                     route, events.LostDisconnect(lost, CloseCodes.AbnormalClosure, Reason, time.GetUtcNow()), stoppingToken).ConfigureAwait(false)))
                 {
                     break;

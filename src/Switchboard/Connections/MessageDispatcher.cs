@@ -13,7 +13,7 @@ namespace Switchboard.Connections;
 /// route matches, "Internal server error" when the integration failed, "Endpoint request timed out").
 /// </summary>
 internal sealed class MessageDispatcher(
-    RouteTable routes,
+    RouteTableSource routes,
     RouteInvoker invoker,
     RouteEventFactory events,
     GatewayRateLimits rateLimits,
@@ -50,7 +50,8 @@ internal sealed class MessageDispatcher(
         try
         {
             var now = time.GetUtcNow();
-            var route = routes.Select(body);
+            // The table of this moment: a reload after this line does not change this message's route.
+            var route = routes.Current.Select(body);
             metrics.MessageRouted(route?.RouteKey ?? SwitchboardMetrics.NoRoute);
             if (route is null)
             {

@@ -22,7 +22,7 @@ namespace Switchboard.Connections;
 /// </summary>
 internal sealed class WebSocketSessionHandler(
     IOptions<SwitchboardOptions> options,
-    RouteTable routes,
+    RouteTableSource routes,
     RouteInvoker invoker,
     RouteEventFactory events,
     MessageDispatcher dispatcher,
@@ -212,7 +212,7 @@ internal sealed class WebSocketSessionHandler(
 
         // Before the registry write too: a refused caller costs no write, and nothing can reach the id before the 101.
         AuthorizerContext? authorizer = null;
-        if (routes.ConnectAuthorization is { } authorization)
+        if (routes.Current.ConnectAuthorization is { } authorization)
         {
             AuthorizerDecision decision;
             try
@@ -254,11 +254,17 @@ internal sealed class WebSocketSessionHandler(
         }
 
         var opened = false;
+        var removed = false;
         try
         {
-            var subProtocol = await RunConnectRouteAsync(upgrade, client, connectionId, now, sourceIp, userAgent, authorizer).ConfigureAwait(false);
-            if (subProtocol is null)
+            var (connectRefusal, subProtocol) = await RunConnectRouteAsync(upgrade, client, connectionId, now, sourceIp, userAgent, authorizer).ConfigureAwait(false);
+            if (connectRefusal is { } refusalStatus)
             {
+                // Out of the registry before the client hears of the refusal: nothing that follows the answer finds the id.
+                await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
+                removed = true;
+                metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.ConnectRoute);
+                await upgrade.RefuseAsync(refusalStatus).ConfigureAwait(false);
                 return null;
             }
 
@@ -300,7 +306,10 @@ internal sealed class WebSocketSessionHandler(
             {
                 // $connect refused or failed, or the handshake never completed: the id was never usable.
                 ReleaseAdmission();
-                await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
+                if (!removed)
+                {
+                    await RemoveFromRegistryAsync(connectionId).ConfigureAwait(false);
+                }
             }
         }
     }
@@ -319,7 +328,7 @@ internal sealed class WebSocketSessionHandler(
         {
             // $disconnect is the connection's last event: let its running messages finish first (each is bounded by its timeout).
             await inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
-            if (routes.Disconnect is { } disconnect)
+            if (routes.Current.Disconnect is { } disconnect)
             {
                 await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
             }
@@ -351,14 +360,14 @@ internal sealed class WebSocketSessionHandler(
     private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
 
     /// <summary>
-    /// Runs <c>$connect</c>. Returns the subprotocol to accept ("" for none), or null when the handshake was
-    /// refused (<see cref="ConnectDecision"/>) and the answer sent.
+    /// Runs <c>$connect</c>: the subprotocol to accept ("" for none) or the status to refuse the handshake with, which
+    /// the caller sends.
     /// </summary>
-    private async Task<string?> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
+    private async Task<ConnectDecision> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
     {
-        if (routes.Connect is not { } connect)
+        if (routes.Current.Connect is not { } connect)
         {
-            return "";
+            return new ConnectDecision(null, "");
         }
 
         var result = await invoker.InvokeAsync(connect, events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent, authorizer), upgrade.Aborted).ConfigureAwait(false);
@@ -366,12 +375,9 @@ internal sealed class WebSocketSessionHandler(
         if (decision.RefusalStatus is { } status)
         {
             Log.ConnectRejected(logger, connectionId, status);
-            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.ConnectRoute);
-            await upgrade.RefuseAsync(status).ConfigureAwait(false);
-            return null;
         }
 
-        return decision.SubProtocol;
+        return decision;
     }
 
     /// <summary>A close frame, a protocol violation or the end of the stream: completes the close; returns the code and reason for <c>$disconnect</c>.</summary>

@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Warning, "Integration for route {RouteKey} failed (connection {ConnectionId}, requestId {RequestId}): {Detail}")]
     public static partial void IntegrationFailed(ILogger logger, string routeKey, string connectionId, string requestId, string detail);
 
+    [LoggerMessage(77, LogLevel.Warning, "Integration for route {RouteKey} refused a call (connection {ConnectionId}, requestId {RequestId}): {Detail}; {Suppressed} more refused since the previous warning")]
+    public static partial void IntegrationCallRefused(ILogger logger, string routeKey, string connectionId, string requestId, string detail, long suppressed);
+
     [LoggerMessage(5, LogLevel.Warning, "Integration for route {RouteKey} timed out (connection {ConnectionId}, requestId {RequestId}): {Detail}")]
     public static partial void IntegrationTimedOut(ILogger logger, string routeKey, string connectionId, string requestId, string detail);
 

@@ -40,7 +40,7 @@ public static class SwitchboardEndpointRouteBuilderExtensions
 
         var management = ManagementEndpoints.Map(endpoints, ApiPath.ManagementPrefix(options));
 
-        var routeCount = services.GetRequiredService<RouteTable>().Count;
+        var routeCount = services.GetRequiredService<RouteTableSource>().Current.Count;
         if (options.BasePath is null)
         {
             Log.Started(logger, options.Stage, routeCount);

@@ -53,7 +53,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
-        services.AddSingleton(provider => RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider));
+        services.AddSingleton(provider => new RouteTableSource(RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider)));
         services.AddSingleton(provider => new TrustedProxies(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.TrustedProxies));
         services.AddSingleton(provider => new HandshakeOrigins(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.AllowedOrigins));
         services.AddSingleton(provider => new GatewayRateLimits(
@@ -105,22 +105,39 @@ public static class SwitchboardServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The named client all HTTP integrations share (<see cref="IntegrationKinds.HttpClientName"/>): pooled keep-alive
-    /// connections to backends, recycled every few minutes so DNS changes are seen; timeouts are the route's, enforced
-    /// by the invoker. One handler for the process's life: the pool recycles connections itself, and rotating handlers
-    /// would open a second pool beside the first, past the connection budget.
+    /// The named client all HTTP integrations share (<see cref="IntegrationKinds.HttpClientName"/>); timeouts are the
+    /// route's, enforced by the invoker. One handler for the process's life: the pool recycles connections itself, and
+    /// the factory's handler rotation (every 2 minutes by default) would open a second pool beside the first, past the
+    /// connection budget, and start every backend connection cold again. Handlers users add with
+    /// <c>AddHttpClient(IntegrationKinds.HttpClientName).AddHttpMessageHandler(…)</c> wrap this one.
+    /// Each setting is explained in docs/configuration.md ("Connections to backends").
     /// </summary>
     private static void AddIntegrationHttpClient(IServiceCollection services) =>
         services.AddHttpClient(IntegrationKinds.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static provider => new SocketsHttpHandler
             {
+                // Connections are reused (HTTP/1.1 keep-alive) and replaced after 5 minutes, so a DNS change (a
+                // backend moved behind a new address) is seen within 5 minutes without dropping a call.
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                // Below the 60 s idle timeout of common load balancers and proxies, so the gateway closes an idle
+                // connection before the other side does; a call racing a server's close is retried on a new connection.
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50),
+                // An unreachable backend fails the call within 10 s even when the route's timeout is longer.
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 // Every connection is an open file the connection budget keeps aside; unbounded, a burst of slow
                 // integration calls would open one socket each and take the process to its open-file limit.
                 MaxConnectionsPerServer = provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Limits.MaxIntegrationConnectionsPerBackend,
+                // An error answer the gateway does not read is drained (up to 64 KB, 1 s) so its connection is reused;
+                // a larger one closes the connection instead of reading megabytes for nothing.
+                MaxResponseDrainSize = 64 * 1024,
+                ResponseDrainTimeout = TimeSpan.FromSeconds(1),
+                // The answer limit (10 MB) counts the bytes that arrive: no transparent decompression behind it.
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                // A backend's cookies and redirects are not the gateway's to follow: a 3xx is a failed call.
                 UseCookies = false,
                 AllowAutoRedirect = false,
+                // Requests are HTTP/1.1 (HttpClient's default version), so HTTP/2 keep-alive pings do not apply;
+                // HTTP_PROXY, HTTPS_PROXY and NO_PROXY are honoured as everywhere in .NET.
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             // Integration calls are logged by the invoker (with the route and requestId, never the headers).

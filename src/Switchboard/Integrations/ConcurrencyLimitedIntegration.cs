@@ -6,14 +6,28 @@ namespace Switchboard.Integrations;
 /// <summary>
 /// At most <c>MaxConcurrency</c> calls of one route's integration run at once; up to <c>MaxQueue</c> more wait, in
 /// turn, for a free slot; a call beyond that fails at once (the client sees the usual integration failure: 502 on
-/// <c>$connect</c>, <c>Internal server error</c> on a message). The wait is part of the call, so it counts within the
-/// route's timeout. For backends that serve one invocation at a time (the Lambda runtime interface emulator,
-/// <c>sam local start-lambda</c>) and for keeping a slow backend from piling up calls. Nothing is retried.
+/// <c>$connect</c>, <c>Internal server error</c> on a message; the gateway logs one warning a minute for refusals).
+/// The wait is part of the call, so it counts within the route's timeout. For backends that serve one invocation at
+/// a time (the Lambda runtime interface emulator, <c>sam local start-lambda</c>) and for keeping a slow backend from
+/// piling up calls. Nothing is retried.
 /// </summary>
+/// <remarks>
+/// Unconfigured, a route allows <see cref="DefaultMaxConcurrency"/> calls in progress and queues none: without a
+/// bound, a backend that stops answering collects every message sent meanwhile until its timeout — up to
+/// <c>MaxConnections × MaxInFlightMessagesPerConnection</c> (285,000 with the defaults) waiting calls, each holding its
+/// event, instead of failing them at once. The calls in progress include those waiting for one of the
+/// <c>Limits:MaxIntegrationConnectionsPerBackend</c> pooled connections.
+/// </remarks>
 internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
 {
-    /// <summary>The queue's length when <c>MaxQueue</c> is not set.</summary>
+    /// <summary>The queue's length when <c>MaxConcurrency</c> is set and <c>MaxQueue</c> is not.</summary>
     public const int DefaultMaxQueue = 100;
+
+    /// <summary>
+    /// Calls in progress when <c>MaxConcurrency</c> is not set (with no queue): Lambda's default account concurrency,
+    /// beyond which AWS throttles invocations (429, a failed call to API Gateway too).
+    /// </summary>
+    public const int DefaultMaxConcurrency = 1000;
 
     private const int MaxConcurrencyLimit = 10_000;
     private const int MaxQueueLimit = 100_000;
@@ -36,11 +50,11 @@ internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
         _source = source;
     }
 
-    /// <summary><paramref name="inner"/> behind the limit the settings ask for; <paramref name="inner"/> itself when they set none.</summary>
+    /// <summary><paramref name="inner"/> behind the limit the settings ask for, or the default limit when they set none.</summary>
     public static IRouteIntegration Apply(IRouteIntegration inner, IntegrationOptions integration, string source) =>
         integration.MaxConcurrency is { } maxConcurrency
             ? new ConcurrencyLimitedIntegration(inner, maxConcurrency, integration.MaxQueue ?? DefaultMaxQueue, source)
-            : inner;
+            : new ConcurrencyLimitedIntegration(inner, DefaultMaxConcurrency, 0, source);
 
     /// <summary>What is wrong with <c>MaxConcurrency</c> and <c>MaxQueue</c>.</summary>
     public static IEnumerable<IntegrationSettingError> Validate(IntegrationOptions integration)
@@ -74,7 +88,7 @@ internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
             }
             else if (_waiting.Count >= _maxQueue)
             {
-                return IntegrationResult.Failure($"{_source}: {_maxConcurrency} call(s) running and {_maxQueue} waiting (MaxConcurrency, MaxQueue); call refused");
+                return IntegrationResult.Refusal($"{_source}: {_maxConcurrency} call(s) running and {_maxQueue} waiting (MaxConcurrency, MaxQueue); call refused");
             }
             else
             {

@@ -12,6 +12,15 @@ public sealed record IntegrationResult(IntegrationOutcome Outcome, RouteResponse
     /// <summary>A failed call.</summary>
     public static IntegrationResult Failure(string detail) => new(IntegrationOutcome.Failed, null, detail);
 
+    /// <summary>
+    /// A failed call that never reached the backend because the route's concurrency limit was full: the gateway logs
+    /// these at most once a minute per route, since under overload there is one per message.
+    /// </summary>
+    internal static IntegrationResult Refusal(string detail) => new(IntegrationOutcome.Failed, null, detail) { IsRefusal = true };
+
+    /// <summary>See <see cref="Refusal"/>.</summary>
+    internal bool IsRefusal { get; private init; }
+
     /// <summary>A call that outlived its timeout.</summary>
     public static IntegrationResult Timeout(TimeSpan timeout) =>
         new(IntegrationOutcome.TimedOut, null, $"no answer within {timeout.TotalMilliseconds:0} ms");

@@ -8,11 +8,14 @@ namespace Switchboard.Routing;
 
 /// <summary>
 /// Runs one route: calls the integration under the route's timeout (on the injected <see cref="TimeProvider"/>),
-/// turns failures and timeouts into results, logs them with the request id and records metrics.
+/// turns failures and timeouts into results, logs them with the request id and records metrics. Calls refused by a
+/// full concurrency limit are logged once a minute per route, with how many were not.
 /// </summary>
 internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics, ILogger<RouteInvoker> logger)
 {
     private static readonly string[] OutcomeNames = Enum.GetNames<IntegrationOutcome>();
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LogThrottle> _refusalLogs = new(StringComparer.Ordinal);
 
     public async ValueTask<IntegrationResult> InvokeAsync(CompiledRoute route, RouteEvent routeEvent, CancellationToken cancellationToken)
     {
@@ -40,6 +43,13 @@ internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics
         metrics.IntegrationCompleted(route.RouteKey, route.Kind, OutcomeNames[(int)result.Outcome], Stopwatch.GetElapsedTime(started));
         switch (result.Outcome)
         {
+            case IntegrationOutcome.Failed when result.IsRefusal:
+                if (_refusalLogs.GetOrAdd(route.RouteKey, static (_, time) => new LogThrottle(time, LogThrottle.RefusalInterval), time).TryEnter(out var suppressed))
+                {
+                    Log.IntegrationCallRefused(logger, route.RouteKey, routeEvent.ConnectionId, routeEvent.RequestId, result.FailureDetail ?? "", suppressed);
+                }
+
+                break;
             case IntegrationOutcome.Failed:
                 Log.IntegrationFailed(logger, route.RouteKey, routeEvent.ConnectionId, routeEvent.RequestId, result.FailureDetail ?? "");
                 break;
