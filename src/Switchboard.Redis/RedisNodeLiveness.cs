@@ -15,7 +15,8 @@ namespace Switchboard.Redis;
 /// <list type="bullet">
 /// <item>Every <see cref="RedisScaleOutOptions.HeartbeatInterval"/> the node renews a key that expires after
 /// <see cref="RedisScaleOutOptions.NodeTimeout"/>, then sweeps: entries of nodes whose key expired are purged by whichever
-/// node sweeps first.</item>
+/// node sweeps first, and in the same atomic step put in the outbox of owed <c>$disconnect</c> events
+/// (<see cref="RedisLostConnectionOutbox"/>).</item>
 /// <item>A heartbeat that finds the node's key gone (Redis restarted empty, or the node was out of touch long enough
 /// to be declared dead), and a heartbeat right after any reconnect to Redis, re-register every connection the node
 /// still holds; a heartbeat that succeeds retries the removals that failed meanwhile.</item>
@@ -186,7 +187,7 @@ internal sealed class RedisNodeLiveness : IHostedService, IDisposable
         long purged = 0;
         while (true)
         {
-            var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(RedisScripts.Sweep, [_keys.Nodes, _keys.Connections], [_keys.Prefix, SweepBatch]).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(RedisScripts.Sweep, [_keys.Nodes, _keys.Connections], [_keys.Prefix, SweepBatch, _time.GetUtcNow().ToUnixTimeMilliseconds()]).ConfigureAwait(false))!;
             purged += (long)result[0];
             if ((long)result[1] == 0)
             {

@@ -100,27 +100,58 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: nodes, connections. ARGV: prefix, batch. Purges up to <c>batch</c> entries per dead node (a node in
-    /// <c>nodes</c> without a liveness key); forgets a dead node once it holds nothing. Returns purged count and
-    /// 1 when more is left. Idempotent: every node runs it, in any order.
+    /// KEYS: nodes, connections. ARGV: prefix, batch, now (Unix ms). Purges up to <c>batch</c> entries per dead node (a
+    /// node in <c>nodes</c> without a liveness key), appending each to the outbox <c>lost</c> (JSON: id, connectedAt,
+    /// sourceIp, userAgent, lostAt) in the same step, so only the sweep that purges an entry owes its
+    /// <c>$disconnect</c>; gives back to the outbox what the dead node had taken from it and not completed; forgets a
+    /// dead node once it holds nothing. Returns purged count and 1 when more is left. Idempotent: every node runs it,
+    /// in any order.
     /// </summary>
     public const string Sweep = """
         local purged = 0
         local more = 0
+        local lost = ARGV[1] .. 'lost'
         for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           if redis.call('EXISTS', ARGV[1] .. 'alive:' .. node) == 0 then
             local set = ARGV[1] .. 'node:' .. node .. ':connections'
             for _, id in ipairs(redis.call('SPOP', set, tonumber(ARGV[2]))) do
               local hash = ARGV[1] .. 'connection:' .. id
-              if redis.call('HGET', hash, 'node') == node then
+              local v = redis.call('HMGET', hash, 'node', 'connectedAt', 'sourceIp', 'userAgent')
+              if v[1] == node then
+                local entry = { id = id, connectedAt = v[2], sourceIp = v[3], lostAt = ARGV[3] }
+                if v[4] then entry.userAgent = v[4] end
+                redis.call('LPUSH', lost, cjson.encode(entry))
                 redis.call('DEL', hash)
                 redis.call('ZREM', KEYS[2], id)
                 purged = purged + 1
               end
             end
+            local taken = ARGV[1] .. 'node:' .. node .. ':lost'
+            local given = redis.call('RPOP', taken)
+            while given do
+              redis.call('RPUSH', lost, given)
+              given = redis.call('RPOP', taken)
+            end
             if redis.call('SCARD', set) == 0 then redis.call('SREM', KEYS[1], node) else more = 1 end
           end
         end
         return { purged, more }
+        """;
+
+    /// <summary>
+    /// KEYS: alive key, lost, the node's taken list. ARGV: limit. Moves up to <c>limit</c> entries from the outbox's
+    /// tail (the sweep pushes new entries at its head and gives taken ones back at its tail, so those go first) to the
+    /// node's taken list and returns them (RPOPLPUSH, not LMOVE: Redis 5 has no LMOVE); nothing while the node is not alive (a node declared dead must not take
+    /// what its sweep has already given back).
+    /// </summary>
+    public const string TakeLost = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+        local out = {}
+        for i = 1, tonumber(ARGV[1]) do
+          local entry = redis.call('RPOPLPUSH', KEYS[2], KEYS[3])
+          if not entry then break end
+          out[#out + 1] = entry
+        end
+        return out
         """;
 }

@@ -56,6 +56,9 @@ public static class RedisSwitchboardBuilderExtensions
             provider.GetRequiredService<ILogger<RedisBackplane>>()));
         services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(provider => provider.GetRequiredService<RedisConnectionRegistry>()));
         services.Replace(ServiceDescriptor.Singleton<IBackplane>(provider => provider.GetRequiredService<RedisBackplane>()));
+        services.Replace(ServiceDescriptor.Singleton<ILostConnectionOutbox>(provider => new RedisLostConnectionOutbox(
+            provider.GetRequiredService<RedisConnection>(),
+            provider.GetRequiredService<NodeIdentity>())));
 
         // Started in this order and stopped in reverse: the connection outlives the node's clean-up.
         builder.AddBackendService<RedisConnection>();

@@ -19,26 +19,32 @@ namespace Switchboard.Sqlite;
 /// <item>Activity (<see cref="RecordActivityAsync"/>) is one write of the queue: the monitor's batch rides along with
 /// whatever else the next commit holds.</item>
 /// <item>The file is owned exclusively through a lock file; a second process pointed at it fails to start
-/// with a clear message. At startup every entry is purged: they belonged to a process that is gone.</item>
+/// with a clear message. At startup every entry is purged: they belonged to a process that is gone. The purge moves
+/// them, in one transaction, to the <c>lost_connections</c> table, the <see cref="ILostConnectionOutbox"/> from which
+/// the gateway sends their <c>$disconnect</c> once it is up; an entry stays there until delivered (or given up), so a
+/// crash meanwhile leaves it to the next start.</item>
 /// </list>
 /// </remarks>
-public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHostedService, IDisposable
+public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILostConnectionOutbox, IHostedService, IDisposable
 {
     private const int MaxBatch = 512;
-    private const int SchemaVersion = 1;
+    /// <summary>2 added <c>lost_connections</c>; version 1 files are upgraded by creating it.</summary>
+    private const int SchemaVersion = 2;
 
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _path;
     private readonly string _connectionString;
     private readonly NodeIdentity _node;
     private readonly ILogger<SqliteConnectionRegistry> _logger;
+    private readonly TimeProvider _time;
     private FileStream? _lockFile;
     private SqliteConnection? _writer;
     private Task? _writerLoop;
 
     /// <summary>Creates the registry for the file named by <c>Switchboard:Registry:Sqlite:Path</c>.</summary>
-    public SqliteConnectionRegistry(IOptions<SqliteRegistryOptions> options, NodeIdentity node, ILogger<SqliteConnectionRegistry> logger)
+    public SqliteConnectionRegistry(IOptions<SqliteRegistryOptions> options, NodeIdentity node, ILogger<SqliteConnectionRegistry> logger, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _path = Path.GetFullPath(options.Value.Path);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
         _node = node;
@@ -66,14 +72,34 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
                 source_ip TEXT NOT NULL,
                 user_agent TEXT
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS lost_connections (
+                id TEXT NOT NULL PRIMARY KEY,
+                connected_at INTEGER NOT NULL,
+                source_ip TEXT NOT NULL,
+                user_agent TEXT,
+                lost_at INTEGER NOT NULL,
+                taken_by TEXT
+            ) WITHOUT ROWID;
             """, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(_writer, $"PRAGMA user_version = {SchemaVersion};", cancellationToken).ConfigureAwait(false);
 
-        // Whatever is here belonged to a process that no longer runs (the lock proves it): those are ghosts.
+        // Whatever is here belonged to a process that no longer runs (the lock proves it): those are ghosts, whose
+        // $disconnect is owed. Moved in one transaction, so no entry is purged without it.
+        using (var transaction = _writer.BeginTransaction())
         using (var purge = _writer.CreateCommand())
         {
-            purge.CommandText = "DELETE FROM connections";
-            var purged = await purge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            purge.Transaction = transaction;
+            purge.CommandText = """
+                INSERT OR REPLACE INTO lost_connections (id, connected_at, source_ip, user_agent, lost_at, taken_by)
+                SELECT id, connected_at, source_ip, user_agent, $now, NULL FROM connections;
+                DELETE FROM connections;
+                """;
+            purge.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            await purge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            purge.CommandText = "SELECT changes()";
+            purge.Parameters.Clear();
+            var purged = Convert.ToInt32(await purge.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             if (purged > 0)
             {
                 LogPurged(_logger, purged, _path);
@@ -216,6 +242,60 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Entries a previous process took and did not complete are taken again: the lock file proves that process gone.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<LostConnection>> TakeAsync(int limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                UPDATE lost_connections SET taken_by = $node
+                WHERE id IN (SELECT id FROM lost_connections WHERE taken_by IS NULL OR taken_by <> $node ORDER BY lost_at, id LIMIT $limit)
+                RETURNING id, connected_at, source_ip, user_agent, lost_at
+                """;
+            command.Parameters.AddWithValue("$node", _node.Id);
+            command.Parameters.AddWithValue("$limit", limit);
+            var taken = new List<LostConnection>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                taken.Add(new LostConnection(
+                    reader.GetString(0),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                    reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+            }
+
+            return taken;
+        }
+        catch (SqliteException exception)
+        {
+            throw Unavailable(exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask CompleteAsync(LostConnection lost, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM lost_connections WHERE id = $id";
+            command.Parameters.AddWithValue("$id", lost.ConnectionId);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw Unavailable(exception);
+        }
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         _writer?.Dispose();
@@ -340,7 +420,7 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, IHos
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(100, LogLevel.Information, "Purged {Count} connection(s) left in {Path} by a previous process; they answer 410")]
+    [LoggerMessage(100, LogLevel.Information, "Purged {Count} connection(s) left in {Path} by a previous process; they answer 410, and their $disconnect is sent once the gateway is up")]
     private static partial void LogPurged(ILogger logger, int count, string path);
 
     /// <summary>One write of the queue: an add, a removal or a batch of activity.</summary>

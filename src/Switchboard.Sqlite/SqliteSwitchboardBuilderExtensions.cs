@@ -29,6 +29,7 @@ public static class SqliteSwitchboardBuilderExtensions
         settings.Validate(options => !string.IsNullOrWhiteSpace(options.Path), $"{SqliteRegistryOptions.Section.FullPath}:Path: must name the SQLite database file");
         services.TryAddSingleton<SqliteConnectionRegistry>();
         services.Replace(ServiceDescriptor.Singleton<IConnectionRegistry>(provider => provider.GetRequiredService<SqliteConnectionRegistry>()));
+        services.Replace(ServiceDescriptor.Singleton<ILostConnectionOutbox>(provider => provider.GetRequiredService<SqliteConnectionRegistry>()));
         return builder.AddBackendService<SqliteConnectionRegistry>();
     }
 }

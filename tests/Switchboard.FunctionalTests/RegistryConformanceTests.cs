@@ -100,6 +100,47 @@ public sealed class SqliteRegistryConformanceTests : RegistryConformanceTests
     }
 
     [Fact]
+    public async Task EntriesLeftByACrashedInstance_AreOwedADisconnect_HandedOutOnce_UntilCompleted_AndAgainAfterTheNextCrash()
+    {
+        var path = Path.Combine(_directory.Path, "outbox.db");
+        var crashedNode = new NodeIdentity();
+        var crashed = Create(path, node: crashedNode);
+        await crashed.StartAsync(CancellationToken.None);
+        var withAgent = NewRecord(crashedNode.Id) with { UserAgent = "agent/1" };
+        var withoutAgent = NewRecord(crashedNode.Id) with { UserAgent = null, SourceIp = "2001:db8::1" };
+        await crashed.AddAsync(withAgent, CancellationToken.None);
+        await crashed.AddAsync(withoutAgent, CancellationToken.None);
+        Assert.Empty(await crashed.TakeAsync(10, CancellationToken.None));
+        crashed.Dispose();
+
+        var beforeRestart = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var restarted = Create(path);
+        await restarted.StartAsync(CancellationToken.None);
+        var owed = await restarted.TakeAsync(10, CancellationToken.None);
+        Assert.Equal(
+            new[] { withAgent, withoutAgent }.Select(r => (r.ConnectionId, r.ConnectedAt, r.SourceIp, r.UserAgent)).OrderBy(t => t.ConnectionId, StringComparer.Ordinal),
+            owed.Select(l => (l.ConnectionId, l.ConnectedAt, l.SourceIp, l.UserAgent)).OrderBy(t => t.ConnectionId, StringComparer.Ordinal));
+        Assert.All(owed, lost => Assert.InRange(lost.LostAt, beforeRestart, DateTimeOffset.UtcNow));
+        Assert.Empty(await restarted.TakeAsync(10, CancellationToken.None));
+
+        var delivered = owed.Single(l => l.ConnectionId == withAgent.ConnectionId);
+        await restarted.CompleteAsync(delivered, CancellationToken.None);
+        restarted.Dispose();
+
+        // A second crash before the other was delivered: the next start hands it out again, and only it.
+        var again = Create(path);
+        await again.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.Equal([withoutAgent.ConnectionId], (await again.TakeAsync(10, CancellationToken.None)).Select(l => l.ConnectionId));
+        }
+        finally
+        {
+            await again.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task StopAsync_RemovesThisNodesEntriesFromTheFile()
     {
         var path = Path.Combine(_directory.Path, "stopped.db");

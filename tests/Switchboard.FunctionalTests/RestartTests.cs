@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Switchboard.Testing;
 
@@ -63,24 +62,61 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task AfterSigkill_TheRestartedServer_SendsDisconnectForTheLostConnections_RetryingAFailedDelivery()
+    {
+        using var directory = new TemporaryDirectory();
+        await using var backend = await RecordingBackend.StartAsync();
+        var deliveries = 0;
+        // The first delivery fails: the gateway retries it, and only the answered one empties the outbox.
+        backend.Respond("disconnect", _ => Task.FromResult(Interlocked.Increment(ref deliveries) == 1 ? (503, "try later") : (200, "")));
+        var definition = await backend.WriteDisconnectDefinitionAsync(directory.Path);
+
+        string[] lostIds;
+        long connectedAt;
+        await using (var crashed = await ServerProcess.StartAsync(directory.Path, ["--definition", definition]))
+        {
+            await using var first = await crashed.ConnectAsync();
+            await using var second = await crashed.ConnectAsync();
+            lostIds = [await first.WhoAmIAsync(), await second.WhoAmIAsync()];
+            connectedAt = (await ReadLostOrRegisteredConnectedAtAsync(directory.Path, lostIds[0]))!.Value;
+            await crashed.KillAsync();
+            first.Socket.Abort();
+            second.Socket.Abort();
+        }
+
+        Assert.False(backend.TryTakeEvent(out _), "a killed process sends nothing");
+
+        await using var restarted = await ServerProcess.StartAsync(directory.Path, ["--definition", definition]);
+        var received = new List<RecordedEvent>();
+        while (received.Count < 3)
+        {
+            received.Add(await backend.NextEventAsync("$disconnect", TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Equal(lostIds.Order(StringComparer.Ordinal), received.Select(e => e.ConnectionId).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(received, e =>
+        {
+            Assert.Equal("DISCONNECT", e.RequestContext.GetProperty("eventType").GetString());
+            Assert.Equal(1006, e.RequestContext.GetProperty("disconnectStatusCode").GetInt32());
+            Assert.Equal("Gateway node lost", e.RequestContext.GetProperty("disconnectReason").GetString());
+            Assert.Equal("127.0.0.1", e.RequestContext.GetProperty("identity").GetProperty("sourceIp").GetString());
+        });
+        Assert.Equal(connectedAt, received.First(e => e.ConnectionId == lostIds[0]).RequestContext.GetProperty("connectedAt").GetInt64());
+
+        // Delivered: nothing is owed any more, and nothing is sent again.
+        await Eventually.UntilAsync(() => Task.FromResult(CountRows(directory.Path, "lost_connections") == 0), TimeSpan.FromSeconds(30), "the outbox to empty");
+        Assert.Equal(0, CountRows(directory.Path, "connections"));
+        Assert.False(backend.TryTakeEvent(out var extra), $"unexpected {extra?.RouteKey} for {extra?.ConnectionId}");
+        Assert.Contains("Purged 2 connection(s)", restarted.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sigterm_ClosesClientsWith1001_RunsDisconnect_ExitsWith0_AndLeavesNoEntries()
     {
         using var directory = new TemporaryDirectory();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         await using var backend = await RecordingBackend.StartAsync();
-        var definition = Path.Combine(directory.Path, "api.json");
-        await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
-        {
-            Switchboard = new
-            {
-                Stage = "production",
-                Routes = new object[]
-                {
-                    new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true },
-                    new { RouteKey = "$disconnect", Integration = new { Type = "http", Uri = backend.UriFor("disconnect").ToString() } },
-                },
-            },
-        }));
+        var definition = await backend.WriteDisconnectDefinitionAsync(directory.Path);
 
         string[] ids;
         await using (var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition]))
@@ -138,14 +174,31 @@ public sealed class RestartTests
     }
 
     /// <summary>Rows in the server's registry file (switchboard.db in its working directory), read directly.</summary>
-    private static long CountRegistryRows(string workingDirectory)
+    private static long CountRegistryRows(string workingDirectory) => CountRows(workingDirectory, "connections");
+
+    private static long CountRows(string workingDirectory, string table)
+    {
+        using var connection = OpenRegistryFile(workingDirectory);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM {table}";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static async Task<long?> ReadLostOrRegisteredConnectedAtAsync(string workingDirectory, string connectionId)
+    {
+        using var connection = OpenRegistryFile(workingDirectory);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT connected_at FROM connections WHERE id = $id";
+        command.Parameters.AddWithValue("$id", connectionId);
+        return await command.ExecuteScalarAsync() as long?;
+    }
+
+    private static SqliteConnection OpenRegistryFile(string workingDirectory)
     {
         var builder = new SqliteConnectionStringBuilder { DataSource = Path.Combine(workingDirectory, "switchboard.db"), Pooling = false };
-        using var connection = new SqliteConnection(builder.ToString());
+        var connection = new SqliteConnection(builder.ToString());
         connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM connections";
-        return (long)command.ExecuteScalar()!;
+        return connection;
     }
 }
 

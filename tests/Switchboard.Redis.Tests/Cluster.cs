@@ -23,7 +23,9 @@ public sealed class Cluster : IAsyncDisposable
     private readonly TemporaryDirectory _directory = new();
     private readonly List<ServerProcess> _retired = [];
 
-    private Cluster(RedisServer redis) => Redis = redis;
+    private readonly string[] _extraArguments;
+
+    private Cluster(RedisServer redis, string[] extraArguments) => (Redis, _extraArguments) = (redis, extraArguments);
 
     public RedisServer Redis { get; }
 
@@ -32,9 +34,10 @@ public sealed class Cluster : IAsyncDisposable
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public static async Task<Cluster> StartAsync(int nodes = 3)
+    /// <summary>Starts Redis and <paramref name="nodes"/> nodes, each also given <paramref name="extraArguments"/> (a <c>--definition</c>, say).</summary>
+    public static async Task<Cluster> StartAsync(int nodes = 3, params string[] extraArguments)
     {
-        var cluster = new Cluster(await RedisServer.StartAsync());
+        var cluster = new Cluster(await RedisServer.StartAsync(), extraArguments);
         try
         {
             cluster.Nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, nodes).Select(_ => cluster.StartNodeAsync())));
@@ -49,7 +52,7 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Starts one more node process (not added to <see cref="Nodes"/>).</summary>
-    public Task<ServerProcess> StartNodeAsync() => ServerProcess.StartAsync(_directory.Path, NodeArguments(Redis.Configuration));
+    public Task<ServerProcess> StartNodeAsync() => ServerProcess.StartAsync(_directory.Path, [.. NodeArguments(Redis.Configuration), .. _extraArguments]);
 
     public static string[] NodeArguments(string redisConfiguration) =>
     [

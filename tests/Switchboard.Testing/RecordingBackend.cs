@@ -48,6 +48,28 @@ public sealed class RecordingBackend : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes <c>api.json</c> in <paramref name="directory"/> for the real executable: the demo's <c>whoami</c> route and a
+    /// <c>$disconnect</c> that posts to this backend's <c>disconnect</c> path; returns its path.
+    /// </summary>
+    public async Task<string> WriteDisconnectDefinitionAsync(string directory)
+    {
+        var definition = Path.Combine(directory, "api.json");
+        await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
+        {
+            Switchboard = new
+            {
+                Stage = "production",
+                Routes = new object[]
+                {
+                    new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true },
+                    new { RouteKey = "$disconnect", Integration = new { Type = "http", Uri = UriFor("disconnect").ToString() } },
+                },
+            },
+        }));
+        return definition;
+    }
+
     /// <summary>The next event any path received.</summary>
     public async Task<RecordedEvent> NextEventAsync(TimeSpan? timeout = null)
     {

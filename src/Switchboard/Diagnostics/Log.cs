@@ -50,6 +50,18 @@ internal static partial class Log
     /// <summary>The category of the gateway's start-up lines, named for the gateway rather than for the namespaces of its extension classes (which hosts usually filter to warnings).</summary>
     public const string HostingCategory = "Switchboard.Hosting";
 
+    [LoggerMessage(72, LogLevel.Information, "Sending $disconnect for {Count} connection(s) lost with their gateway node")]
+    public static partial void LostDisconnectsTaken(ILogger logger, int count);
+
+    [LoggerMessage(73, LogLevel.Warning, "$disconnect for connection {ConnectionId}, lost with its gateway node, was not delivered (attempt {Attempt}); retrying in {DelayMs} ms")]
+    public static partial void LostDisconnectRetrying(ILogger logger, string connectionId, int attempt, long delayMs);
+
+    [LoggerMessage(74, LogLevel.Error, "$disconnect for connection {ConnectionId}, lost with its gateway node, given up after {Attempt} attempt(s): it was still undelivered {Minutes} min after the loss")]
+    public static partial void LostDisconnectGivenUp(ILogger logger, string connectionId, int attempt, long minutes);
+
+    [LoggerMessage(75, LogLevel.Warning, "The registry's outbox of $disconnect events for lost connections failed; what it still owes is sent later")]
+    public static partial void LostDisconnectOutboxFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(70, LogLevel.Warning, "WebSocket handshakes on {Address} go through the HTTP pipeline, not the direct upgrade (about twice the memory per connection): {Reason}")]
     public static partial void DirectUpgradeNotUnderTls(ILogger logger, string address, string reason);
 

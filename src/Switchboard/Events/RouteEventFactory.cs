@@ -119,29 +119,40 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         StageVariables = _stageVariables,
     };
 
-    public RouteEvent Disconnect(GatewayConnection connection, string domainName, int statusCode, string reason, DateTimeOffset now) => new()
+    public RouteEvent Disconnect(GatewayConnection connection, string domainName, int statusCode, string reason, DateTimeOffset now) =>
+        DisconnectEvent(connection.Id, connection.ConnectedAt, connection.SourceIp, connection.UserAgent, connection.Authorizer, domainName, statusCode, reason, now);
+
+    /// <summary>
+    /// The <c>$disconnect</c> of a connection whose node was lost: what the registry kept of it. The domain name is the
+    /// configured one (else <c>localhost</c>), as the handshake's Host is not kept, and there is no
+    /// <c>requestContext.authorizer</c>, as the authorizer's answer is not kept either.
+    /// </summary>
+    public RouteEvent LostDisconnect(Registry.LostConnection lost, int statusCode, string reason, DateTimeOffset now) =>
+        DisconnectEvent(lost.ConnectionId, lost.ConnectedAt, lost.SourceIp, lost.UserAgent, authorizer: null, hosts.DomainNameWithoutHandshake, statusCode, reason, now);
+
+    private RouteEvent DisconnectEvent(string connectionId, DateTimeOffset connectedAt, string sourceIp, string? userAgent, AuthorizerContext? authorizer, string domainName, int statusCode, string reason, DateTimeOffset now) => new()
     {
         RouteKey = Routing.RouteTable.DisconnectKey,
         EventType = RouteEventType.Disconnect,
-        ConnectionId = connection.Id,
+        ConnectionId = connectionId,
         RequestId = ConnectionId.New(),
-        ConnectedAt = connection.ConnectedAt,
+        ConnectedAt = connectedAt,
         RequestTime = now,
         Stage = options.Stage,
         ApiId = options.ApiId,
         DomainName = domainName,
-        SourceIp = connection.SourceIp,
-        UserAgent = connection.UserAgent,
+        SourceIp = sourceIp,
+        UserAgent = userAgent,
         Headers =
         [
             new("Host", domainName),
             new("x-api-key", ""),
-            new("X-Forwarded-For", connection.SourceIp),
+            new("X-Forwarded-For", sourceIp),
             new("x-restapi", ""),
         ],
         DisconnectStatusCode = statusCode,
         DisconnectReason = reason,
-        Authorizer = connection.Authorizer,
+        Authorizer = authorizer,
         StageVariables = _stageVariables,
     };
 

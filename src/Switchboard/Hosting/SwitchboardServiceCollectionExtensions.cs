@@ -76,6 +76,7 @@ public static class SwitchboardServiceCollectionExtensions
             provider.GetRequiredService<SwitchboardMetrics>(),
             provider.GetRequiredService<IOptions<SwitchboardOptions>>()));
         services.AddHostedService(provider => ActivatorUtilities.CreateInstance<ConnectionLifetimeMonitor>(provider, provider.GetRequiredService<MeasuredConnectionRegistry>()));
+        services.AddHostedService<LostConnectionDisconnects>();
         SwitchboardHealthChecks.Add(services);
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, DirectUpgradeKestrelSetup>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, ConnectionBudgetKestrelSetup>();

@@ -14,7 +14,9 @@ namespace Switchboard.Registry;
 /// batch at a time. A registry writes the batch as it gets it (no buffering of its own); a batch that failed is
 /// collected again by the next sweep.</item>
 /// <item>No ghosts: entries of a node that ended without removing them (crash, SIGKILL) are purged — by a
-/// single-node registry when it starts, by a clustered one when the node's heartbeat expires.</item>
+/// single-node registry when it starts, by a clustered one when the node's heartbeat expires. A registry that keeps a
+/// store also implements <see cref="ILostConnectionOutbox"/>, and puts each purged entry there in the same write, so
+/// that the gateway sends its <c>$disconnect</c>.</item>
 /// <item>All members are thread-safe. Failures of the store surface as <see cref="RegistryUnavailableException"/>.</item>
 /// </list>
 /// </remarks>

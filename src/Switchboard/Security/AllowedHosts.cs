@@ -66,6 +66,12 @@ internal sealed class AllowedHosts
         };
 
     /// <summary>
+    /// <c>requestContext.domainName</c> for an event without a handshake (the <c>$disconnect</c> of a connection whose
+    /// node was lost): <c>Switchboard:DomainName</c> when set, else <c>localhost</c>.
+    /// </summary>
+    public string DomainNameWithoutHandshake => _domainName ?? "localhost";
+
+    /// <summary>
     /// <c>requestContext.domainName</c> for a handshake: <c>Switchboard:DomainName</c> when set; else the handshake's
     /// host when an explicit entry (not <c>*</c>) allows it, with the port the client actually connected to, so that a
     /// client cannot point handlers' callbacks elsewhere; else <c>localhost:{port}</c>.

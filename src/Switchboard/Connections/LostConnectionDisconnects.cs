@@ -1,0 +1,153 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
+using Switchboard.Events;
+using Switchboard.Integrations;
+using Switchboard.Protocol;
+using Switchboard.Registry;
+using Switchboard.Routing;
+
+namespace Switchboard.Connections;
+
+/// <summary>
+/// Sends the <c>$disconnect</c> owed for connections whose node was lost, from the registry's
+/// <see cref="ILostConnectionOutbox"/> (a registry without one owes nothing): once the gateway has started, it takes
+/// what is owed every <see cref="PollInterval"/>, sends each with <see cref="CloseCodes.AbnormalClosure"/> and
+/// <see cref="Reason"/>, and retries an undelivered one with exponential backoff until <see cref="RetryFor"/> after the
+/// loss. An entry leaves the outbox only when delivered or given up, so a stop (or a crash) in between leaves it to the
+/// next taker: at least once, possibly twice.
+/// </summary>
+internal sealed class LostConnectionDisconnects(
+    IServiceProvider services,
+    RouteTableSource routes,
+    RouteInvoker invoker,
+    RouteEventFactory events,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<LostConnectionDisconnects> logger) : BackgroundService
+{
+    /// <summary><c>disconnectReason</c> of these events; <c>disconnectStatusCode</c> is 1006.</summary>
+    public const string Reason = "Gateway node lost";
+
+    /// <summary>How often the outbox is looked at.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long after the loss an undelivered <c>$disconnect</c> is still retried.</summary>
+    public static readonly TimeSpan RetryFor = TimeSpan.FromMinutes(10);
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>Entries being sent or waiting for a retry at once; the rest waits in the outbox.</summary>
+    private const int MaxInFlight = 64;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (services.GetService<ILostConnectionOutbox>() is not { } outbox)
+        {
+            return;
+        }
+
+        // After the gateway is up: the integration may be served by this very process.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        var sending = new List<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            sending.RemoveAll(task => task.IsCompleted);
+            var taken = 0;
+            var room = MaxInFlight - sending.Count;
+            if (room > 0)
+            {
+                try
+                {
+                    var owed = await outbox.TakeAsync(room, stoppingToken).ConfigureAwait(false);
+                    taken = owed.Count;
+                    if (taken > 0)
+                    {
+                        Log.LostDisconnectsTaken(logger, taken);
+                    }
+
+                    sending.AddRange(owed.Select(lost => SendAsync(outbox, lost, stoppingToken)));
+                }
+                catch (RegistryUnavailableException exception)
+                {
+                    Log.LostDisconnectOutboxFailed(logger, exception);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
+            if (room == 0 || taken < room)
+            {
+                try
+                {
+                    await Task.Delay(PollInterval, time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        await Task.WhenAll(sending).ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers one entry, retrying with backoff; returns when delivered, given up or stopping (the entry then stays owed).</summary>
+    private async Task SendAsync(ILostConnectionOutbox outbox, LostConnection lost, CancellationToken stoppingToken)
+    {
+        var delay = FirstRetryDelay;
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                if (routes.Current.Disconnect is not { } route || Delivered(await invoker.InvokeAsync(
+                    route, events.LostDisconnect(lost, CloseCodes.AbnormalClosure, Reason, time.GetUtcNow()), stoppingToken).ConfigureAwait(false)))
+                {
+                    break;
+                }
+
+                if (time.GetUtcNow() + delay > lost.LostAt + RetryFor)
+                {
+                    Log.LostDisconnectGivenUp(logger, lost.ConnectionId, attempt, (long)RetryFor.TotalMinutes);
+                    break;
+                }
+
+                Log.LostDisconnectRetrying(logger, lost.ConnectionId, attempt, (long)delay.TotalMilliseconds);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+
+            await outbox.CompleteAsync(lost, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the entry stays owed, for the next taker.
+        }
+        catch (RegistryUnavailableException exception)
+        {
+            // Delivered but still owed: the next taker sends it again (at least once).
+            Log.LostDisconnectOutboxFailed(logger, exception);
+        }
+    }
+
+    /// <summary>Delivered: the integration answered, and not with a server error (which a retry may get past).</summary>
+    private static bool Delivered(IntegrationResult result) =>
+        result.Outcome == IntegrationOutcome.Succeeded && result.Response is not { StatusCode: >= 500 };
+}
