@@ -42,7 +42,9 @@ internal static class CommandLine
         var parsed = Parse(args, Console.Out, Console.Error, () => GatewayHost.RunAsync(args));
         if (parsed.Errors.Count == 0)
         {
-            return await parsed.InvokeAsync().ConfigureAwait(false);
+            // No signal handling by System.CommandLine: by default it ends the process 2 s after SIGTERM or SIGINT, in
+            // the middle of the gateway's drain (up to Limits:ShutdownTimeout). The host handles those signals itself.
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
         }
 
         await Console.Error.WriteLineAsync(DescribeErrors(parsed)).ConfigureAwait(false);
