@@ -93,16 +93,23 @@ internal sealed class LostConnectionDisconnects(
                 }
             }
 
-            if (room == 0 || taken < room)
+            try
             {
-                try
+                if (room == 0)
                 {
+                    // Full: take more as soon as one send ends, not a poll interval later (a node that lost thousands of
+                    // connections would otherwise deliver at most MaxInFlight a second).
+                    await Task.WhenAny(sending).WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+                else if (taken < room)
+                {
+                    // The outbox is drained: look again later.
                     await Task.Delay(PollInterval, time, stoppingToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
         }
 
