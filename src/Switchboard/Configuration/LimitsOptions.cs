@@ -79,4 +79,10 @@ public sealed class LimitsOptions
 
     /// <summary>How long a graceful shutdown waits for connections to close and <c>$disconnect</c> to run.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long after a node's loss is found an undelivered <c>$disconnect</c> for one of its connections is still retried
+    /// (with backoff from 1 s to 1 min); after it, the <c>$disconnect</c> is given up (log event 74) and leaves the outbox.
+    /// </summary>
+    public TimeSpan LostDisconnectRetryWindow { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -188,6 +188,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         PositiveTime(nameof(limits.CloseTimeout), limits.CloseTimeout);
         PositiveTime(nameof(limits.SlowClientTimeout), limits.SlowClientTimeout);
         PositiveTime(nameof(limits.ShutdownTimeout), limits.ShutdownTimeout);
+        PositiveTime(nameof(limits.LostDisconnectRetryWindow), limits.LostDisconnectRetryWindow);
         if (limits.IntegrationTimeout < MinIntegrationTimeout || limits.IntegrationTimeout > MaxIntegrationTimeout)
         {
             error("Limits:IntegrationTimeout", $"{limits.IntegrationTimeout} is outside {MinIntegrationTimeout.TotalMilliseconds:0} ms to {MaxIntegrationTimeout.TotalMinutes:0} minutes");

@@ -56,8 +56,8 @@ internal static partial class Log
     [LoggerMessage(73, LogLevel.Warning, "$disconnect for connection {ConnectionId}, lost with its gateway node, was not delivered (attempt {Attempt}); retrying in {DelayMs} ms")]
     public static partial void LostDisconnectRetrying(ILogger logger, string connectionId, int attempt, long delayMs);
 
-    [LoggerMessage(74, LogLevel.Error, "$disconnect for connection {ConnectionId}, lost with its gateway node, given up after {Attempt} attempt(s): it was still undelivered {Minutes} min after the loss")]
-    public static partial void LostDisconnectGivenUp(ILogger logger, string connectionId, int attempt, long minutes);
+    [LoggerMessage(74, LogLevel.Error, "$disconnect for connection {ConnectionId}, lost with its gateway node, given up after {Attempt} attempt(s): it was still undelivered {RetryWindowSeconds} s after the loss (Limits:LostDisconnectRetryWindow)")]
+    public static partial void LostDisconnectGivenUp(ILogger logger, string connectionId, int attempt, double retryWindowSeconds);
 
     [LoggerMessage(75, LogLevel.Warning, "The registry's outbox of $disconnect events for lost connections failed; what it still owes is sent later")]
     public static partial void LostDisconnectOutboxFailed(ILogger logger, Exception exception);
