@@ -25,7 +25,6 @@ public sealed class TcpProxy : IAsyncDisposable
     private TaskCompletionSource _flowing = Completed();
     private volatile bool _refusing;
     private long _latencyTicks;
-    private int _accepted;
 
     private TcpProxy(int targetPort)
     {
@@ -42,9 +41,6 @@ public sealed class TcpProxy : IAsyncDisposable
         get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
         set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
     }
-
-    /// <summary>Connections accepted and forwarded since the start (a reconnecting client adds one each time).</summary>
-    public int Accepted => Volatile.Read(ref _accepted);
 
     public static TcpProxy Start(int targetPort) => new(targetPort);
 
@@ -126,7 +122,6 @@ public sealed class TcpProxy : IAsyncDisposable
         try
         {
             await server.ConnectAsync(IPAddress.Loopback, _targetPort, _stopping.Token);
-            Interlocked.Increment(ref _accepted);
             await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
         }
         catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
