@@ -21,7 +21,7 @@ public sealed class NodeKillTests(ITestOutputHelper output)
         using var directory = new TemporaryDirectory();
         await using var backend = await RecordingBackend.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        backend.Respond("message", async _ =>
+        backend.Respond("default", async _ =>
         {
             await release.Task;
             return (200, "{\"statusCode\":200}");

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using StackExchange.Redis;
 using Switchboard.Testing;
 using Xunit.Abstractions;
@@ -286,25 +284,8 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
     }
 
     /// <summary>The cluster's definition: the demo's <c>whoami</c>, and <c>$connect</c>, <c>$disconnect</c> and <c>$default</c> posting to <paramref name="backend"/>.</summary>
-    internal static async Task<string> WriteDefinitionAsync(RecordingBackend backend, string directory)
-    {
-        var definition = Path.Combine(directory, "api.json");
-        await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
-        {
-            Switchboard = new
-            {
-                Stage = "production",
-                Routes = new object[]
-                {
-                    new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true },
-                    new { RouteKey = "$connect", Integration = new { Type = "http", Uri = backend.UriFor("connect").ToString() } },
-                    new { RouteKey = "$disconnect", Integration = new { Type = "http", Uri = backend.UriFor("disconnect").ToString() } },
-                    new { RouteKey = "$default", Integration = new { Type = "http", Uri = backend.UriFor("message").ToString() } },
-                },
-            },
-        }));
-        return definition;
-    }
+    internal static Task<string> WriteDefinitionAsync(RecordingBackend backend, string directory) =>
+        backend.WriteDefinitionAsync(directory, "$connect", "$disconnect", "$default");
 
     /// <summary>The <c>$disconnect</c> events the backend has received so far (other events are dropped).</summary>
     private static List<RecordedEvent> Disconnects(RecordingBackend backend)
