@@ -320,15 +320,14 @@ internal sealed class WebSocketSessionHandler(
         }
     }
 
-    /// <summary>After the socket closed: unregisters the connection and runs <c>$disconnect</c> as its last event.</summary>
+    /// <summary>After the socket closed: runs <c>$disconnect</c> as the connection's last event, then unregisters it.</summary>
     private async Task CloseAsync(GatewayConnection connection, InFlightMessages inFlight, string domainName, int code, string reason)
     {
-        // From here on every management call for this id answers 410; the entry stays in the local table
-        // until $disconnect has run, so a graceful shutdown waits for it.
+        // From here on every management call for this id answers 410 (here at once; other nodes learn it from this
+        // node); the entry stays in the local table until $disconnect has run, so a graceful shutdown waits for it.
         connection.MarkEnded();
         metrics.ConnectionClosed(code);
         Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, (long)(time.GetUtcNow() - connection.ConnectedAt).TotalMilliseconds, code, reason);
-        await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
         connection.Release();
         try
         {
@@ -341,6 +340,9 @@ internal sealed class WebSocketSessionHandler(
         }
         finally
         {
+            // Only now: while the entry is in the registry, a crash of this process (or the loss of this node) still
+            // owes the connection its $disconnect — the registry's outbox sends it — so it is never lost in between.
+            await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
             local.Remove(connection);
             ReleaseAdmission();
         }
