@@ -50,6 +50,8 @@ internal sealed class WebSocketSessionHandler(
 
     /// <summary>The connection limit is logged once a minute at most, not per refusal.</summary>
     private readonly LogThrottle _limitLog = new(time, LogThrottle.RefusalInterval);
+    private readonly LogThrottle _memoryLog = new(time, LogThrottle.RefusalInterval);
+    private readonly MemoryLimit _memory = new(time);
     private readonly SourceIpInterner _sourceIps = new();
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
@@ -209,6 +211,14 @@ internal sealed class WebSocketSessionHandler(
             return null;
         }
 
+        if (IsMemoryNearlyUsedUp())
+        {
+            ReleaseAdmission();
+            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Memory);
+            await RefuseAsync(upgrade, StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            return null;
+        }
+
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
         SwitchboardActivities.TagHandshake(SwitchboardActivities.ConnectionIdTag, connectionId);
@@ -364,6 +374,26 @@ internal sealed class WebSocketSessionHandler(
     }
 
     private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
+
+    /// <summary>
+    /// True (and a warning once a minute) while the GC's memory load is at its high-memory threshold: the connection cap
+    /// assumes a typical connection's size, and connections that hold more (messages in flight, queues) can fill the
+    /// heap below it; a new connection then is refused rather than risk the process.
+    /// </summary>
+    private bool IsMemoryNearlyUsedUp()
+    {
+        if (!_memory.IsHigh)
+        {
+            return false;
+        }
+
+        if (_memoryLog.TryEnter(out var suppressed))
+        {
+            Log.MemoryLimitReached(logger, _memory.LoadBytes / (1024 * 1024), _memory.ThresholdBytes / (1024 * 1024), suppressed);
+        }
+
+        return true;
+    }
 
     /// <summary>Refuses the handshake, recording the status on its span.</summary>
     private static ValueTask RefuseAsync(WebSocketUpgrade upgrade, int statusCode)
