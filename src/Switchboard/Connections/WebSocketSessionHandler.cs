@@ -376,7 +376,7 @@ internal sealed class WebSocketSessionHandler(
     private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
 
     /// <summary>
-    /// True (and a warning once a minute) while the GC's memory load is at its high-memory threshold: the connection cap
+    /// True (and a warning once a minute) while the heap is at its high-water mark (<see cref="MemoryLimit"/>): the connection cap
     /// assumes a typical connection's size, and connections that hold more (messages in flight, queues) can fill the
     /// heap below it; a new connection then is refused rather than risk the process.
     /// </summary>
@@ -389,7 +389,8 @@ internal sealed class WebSocketSessionHandler(
 
         if (_memoryLog.TryEnter(out var suppressed))
         {
-            Log.MemoryLimitReached(logger, _memory.LoadBytes / (1024 * 1024), _memory.ThresholdBytes / (1024 * 1024), suppressed);
+            const long MiB = 1024 * 1024;
+            Log.MemoryLimitReached(logger, _memory.InUseBytes / MiB, _memory.HighWaterBytes / MiB, MemoryLimit.HighWaterPercent, MemoryLimit.AvailableBytes / MiB, suppressed);
         }
 
         return true;

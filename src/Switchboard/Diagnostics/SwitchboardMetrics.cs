@@ -184,7 +184,7 @@ public sealed class SwitchboardMetrics : IDisposable
         /// <summary>The node is at its connection cap (503).</summary>
         public const string Capacity = "capacity";
 
-        /// <summary>The GC's memory load is at its high-memory threshold (503).</summary>
+        /// <summary>The heap is at its high-water mark, <see cref="Connections.MemoryLimit.HighWaterPercent"/> of what the GC may use (503).</summary>
         public const string Memory = "memory";
 
         /// <summary>The <c>$connect</c> authorizer refused the caller (401/403).</summary>
