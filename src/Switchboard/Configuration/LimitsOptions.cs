@@ -22,9 +22,8 @@ public sealed class LimitsOptions
     /// <summary>
     /// WebSocket connections this node holds at most; further handshakes are answered 503. 0 (the default) derives it
     /// from the process's open-file limit (<c>ulimit -n</c>), keeping room for the process's own files, HTTP
-    /// integrations and management calls (see docs/security.md), and from the memory the GC may use, at
-    /// <see cref="Connections.ConnectionBudget.HeapBytesPerConnection"/> each after the process's own share and
-    /// <see cref="MaxQueuedBytesPerNode"/> (docs/reliability.md); whichever is lower. Kestrel then accepts at most this
+    /// integrations and management calls (see docs/security.md), and from the memory the GC may use, at 16 KB each
+    /// after 32 MB for the process and <see cref="MaxQueuedBytesPerNode"/> (see docs/reliability.md); whichever is lower. Kestrel then accepts at most this
     /// many sockets plus a 1/32 share (at least 32) for other requests.
     /// </summary>
     public int MaxConnections { get; set; }
