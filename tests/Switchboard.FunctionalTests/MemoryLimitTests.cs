@@ -56,7 +56,7 @@ public sealed partial class MemoryLimitTests
     public async Task ConnectionFlood_BeyondAConfiguredCap_IsRefusedAtTheHeapsHighWaterMark_NotAnOutOfMemoryFailure()
     {
         using var directory = new TemporaryDirectory();
-        // A cap far beyond what 64 MB holds: only the high-water mark (80 % of the heap limit) stands before the limit.
+        // A cap far beyond what 64 MB holds: only the high-water mark (75 % of the heap limit) stands before the limit.
         await using var server = await ServerProcess.StartAsync(directory.Path, [.. Telemetry, "--Switchboard:Limits:MaxConnections=14000"], environment: CappedHeap, openFileLimit: OpenFileLimit);
         var (open, refusal) = await ConnectUntilRefusedAsync(server, attempts: 14_000);
         try
