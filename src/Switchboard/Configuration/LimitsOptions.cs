@@ -22,8 +22,9 @@ public sealed class LimitsOptions
     /// <summary>
     /// WebSocket connections this node holds at most; further handshakes are answered 503. 0 (the default) derives it
     /// from the process's open-file limit (<c>ulimit -n</c>), keeping room for the process's own files, HTTP
-    /// integrations and management calls (see docs/security.md); no limit where there is none (Windows). Kestrel then
-    /// accepts at most this many sockets plus a 1/32 share (at least 32) for other requests.
+    /// integrations and management calls (see docs/security.md), and from the memory the GC may use, at 16 KB each
+    /// after 32 MB for the process and <see cref="MaxQueuedBytesPerNode"/> (see docs/reliability.md); whichever is lower. Kestrel then accepts at most this
+    /// many sockets plus a 1/32 share (at least 32) for other requests.
     /// </summary>
     public int MaxConnections { get; set; }
 
@@ -56,6 +57,16 @@ public sealed class LimitsOptions
     /// else waits, so every message up to <see cref="MaxPostBytes"/> can be delivered to a client that reads.
     /// </summary>
     public int MaxQueuedBytesPerConnection { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Bytes that may wait in all outbound queues of this node together (frames, their payloads and the queue entries;
+    /// a broadcast's frame counts once, however many queues hold it), up to when each is handed to the transport. A send
+    /// that would go beyond it is refused as at a full connection queue: <c>PostToConnection</c> answers 429, a broadcast
+    /// skips the client and counts a drop. 0 (the default) derives it: a quarter of the memory the GC may use
+    /// (<c>GCMemoryInfo.TotalAvailableMemoryBytes</c>, which honours <c>DOTNET_GCHeapHardLimit</c> and a container's
+    /// memory limit), so that <c>MaxQueuedBytesPerConnection</c> × many slow clients cannot exhaust the heap.
+    /// </summary>
+    public long MaxQueuedBytesPerNode { get; set; }
 
     /// <summary>
     /// A client that had a message dropped at its queue's bound (or that sends pings faster than it reads their pongs)

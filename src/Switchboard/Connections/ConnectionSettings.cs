@@ -4,11 +4,17 @@ using Switchboard.Diagnostics;
 namespace Switchboard.Connections;
 
 /// <summary>
-/// What every connection of the node shares: its outbound limits, the clock and the metrics. One instance per node,
+/// What every connection of the node shares: its outbound limits and budget, the clock and the metrics. One instance per node,
 /// referenced by each <see cref="GatewayConnection"/>, so that a connection's size does not grow with every limit.
 /// </summary>
-internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics)
+internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics, OutboundBudget outbound)
 {
+    /// <summary>Settings with the outbound budget <paramref name="limits"/> derive from the memory the GC may use.</summary>
+    public ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics)
+        : this(limits, time, metrics, new OutboundBudget(OutboundBudget.BytesFor(limits, MemoryLimit.AvailableBytes)))
+    {
+    }
+
     /// <summary>See <see cref="LimitsOptions.MaxQueuedMessagesPerConnection"/>.</summary>
     public int MaxQueuedMessages { get; } = limits.MaxQueuedMessagesPerConnection;
 
@@ -17,6 +23,9 @@ internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time
 
     /// <summary>How long the peer has to answer a close frame before the transport is aborted.</summary>
     public TimeSpan CloseTimeout { get; } = limits.CloseTimeout;
+
+    /// <summary>What all outbound queues of the node may hold together (<see cref="LimitsOptions.MaxQueuedBytesPerNode"/>).</summary>
+    public OutboundBudget Outbound { get; } = outbound;
 
     public TimeProvider Time { get; } = time;
 

@@ -50,6 +50,8 @@ internal sealed class WebSocketSessionHandler(
 
     /// <summary>The connection limit is logged once a minute at most, not per refusal.</summary>
     private readonly LogThrottle _limitLog = new(time, LogThrottle.RefusalInterval);
+    private readonly LogThrottle _memoryLog = new(time, LogThrottle.RefusalInterval);
+    private readonly MemoryLimit _memory = new(time);
     private readonly SourceIpInterner _sourceIps = new();
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
@@ -205,6 +207,14 @@ internal sealed class WebSocketSessionHandler(
         if (!TryAdmit())
         {
             metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Capacity);
+            await RefuseAsync(upgrade, StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            return null;
+        }
+
+        if (IsMemoryNearlyUsedUp())
+        {
+            ReleaseAdmission();
+            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Memory);
             await RefuseAsync(upgrade, StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
             return null;
         }
@@ -366,6 +376,27 @@ internal sealed class WebSocketSessionHandler(
     }
 
     private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
+
+    /// <summary>
+    /// True (and a warning once a minute) while the heap is at its high-water mark (<see cref="MemoryLimit"/>): the connection cap
+    /// assumes a typical connection's size, and connections that hold more (messages in flight, queues) can fill the
+    /// heap below it; a new connection then is refused rather than risk the process.
+    /// </summary>
+    private bool IsMemoryNearlyUsedUp()
+    {
+        if (!_memory.IsHigh)
+        {
+            return false;
+        }
+
+        if (_memoryLog.TryEnter(out var suppressed))
+        {
+            const long MiB = 1024 * 1024;
+            Log.MemoryLimitReached(logger, _memory.InUseBytes / MiB, _memory.HighWaterBytes / MiB, MemoryLimit.HighWaterPercent, MemoryLimit.AvailableBytes / MiB, suppressed);
+        }
+
+        return true;
+    }
 
     /// <summary>Refuses the handshake, recording the status on its span.</summary>
     private static ValueTask RefuseAsync(WebSocketUpgrade upgrade, int statusCode)

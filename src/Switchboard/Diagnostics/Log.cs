@@ -86,6 +86,9 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Warning, "Connection limit reached: {MaxConnections} connection(s) open on this node; new handshakes are answered 503 until one closes (Switchboard:Limits:MaxConnections); {Suppressed} more refused since the previous warning")]
     public static partial void ConnectionLimitReached(ILogger logger, int maxConnections, long suppressed);
 
+    [LoggerMessage(95, LogLevel.Warning, "Memory nearly used up: {InUseMegabytes} MB of heap in use, at or above {HighWaterMegabytes} MB ({HighWaterPercent} % of the {AvailableMegabytes} MB the GC may use); new handshakes are answered 503 until it falls below; {Suppressed} more refused since the previous warning")]
+    public static partial void MemoryLimitReached(ILogger logger, long inUseMegabytes, long highWaterMegabytes, int highWaterPercent, long availableMegabytes, long suppressed);
+
     [LoggerMessage(31, LogLevel.Information, "Connections: at most {MaxConnections} WebSocket(s) and {OtherSockets} other socket(s) at once, {Source}")]
     public static partial void ConnectionBudget(ILogger logger, int maxConnections, int otherSockets, string source);
 

@@ -49,7 +49,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<NodeShutdown>();
         services.AddSingleton<LocalConnections>();
         services.AddSingleton(provider => new LocalDelivery(provider.GetRequiredService<LocalConnections>()));
-        services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
+        services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current(), MemoryLimit.AvailableBytes));
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
