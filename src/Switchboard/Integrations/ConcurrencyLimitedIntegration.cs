@@ -12,11 +12,17 @@ namespace Switchboard.Integrations;
 /// piling up calls. Nothing is retried.
 /// </summary>
 /// <remarks>
+/// A <c>$disconnect</c> call is never refused: it waits for a slot however many wait already, because it is the only
+/// word a handler gets that a connection is gone (thousands of clients closing at once would otherwise lose all but
+/// <c>MaxConcurrency</c> of them). Its queue stays bounded all the same: a connection has one <c>$disconnect</c>, so at
+/// most as many wait as the node held connections, plus the lost-connection sender's few.
+/// <para>
 /// Unconfigured, a route allows <see cref="DefaultMaxConcurrency"/> calls in progress and queues none: without a
 /// bound, a backend that stops answering collects every message sent meanwhile until its timeout — up to
 /// <c>MaxConnections × MaxInFlightMessagesPerConnection</c> (285,000 with the defaults) waiting calls, each holding its
 /// event, instead of failing them at once. The calls in progress include those waiting for one of the
 /// <c>Limits:MaxIntegrationConnectionsPerBackend</c> pooled connections.
+/// </para>
 /// </remarks>
 internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
 {
@@ -86,7 +92,7 @@ internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
             {
                 _running++;
             }
-            else if (_waiting.Count >= _maxQueue)
+            else if (_waiting.Count >= _maxQueue && routeEvent.EventType != RouteEventType.Disconnect)
             {
                 return IntegrationResult.Refusal($"{_source}: {_maxConcurrency} call(s) running and {_maxQueue} waiting (MaxConcurrency, MaxQueue); call refused");
             }
