@@ -37,7 +37,8 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null)
+    /// <param name="extraArguments">More arguments for the server, after the kind's own (a later one wins).</param>
+    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null, IEnumerable<string>? extraArguments = null)
     {
         var port = FreePort();
         var workDirectory = Path.Combine(Path.GetTempPath(), $"switchboard-loadtest-{Environment.ProcessId}-{port}");
@@ -58,7 +59,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         info.ArgumentList.Add("--Logging:LogLevel:Microsoft=Warning");
-        foreach (var argument in kind.ExtraArguments(workDirectory, connectBackend))
+        foreach (var argument in kind.ExtraArguments(workDirectory, connectBackend).Concat(extraArguments ?? []))
         {
             info.ArgumentList.Add(argument);
         }
@@ -158,21 +159,34 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM (a graceful shutdown).</summary>
+    public async Task SignalTerminateAsync()
+    {
+        using var term = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await term!.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to exit; its exit code, or null when it was still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            using (var term = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
+            await SignalTerminateAsync();
+            if (await WaitForExitAsync(TimeSpan.FromSeconds(20)) is null)
             {
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync();
