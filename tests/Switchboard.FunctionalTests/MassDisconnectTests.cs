@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Switchboard.Protocol;
 using Switchboard.Registry;
 using Switchboard.Testing;
@@ -24,7 +27,7 @@ public sealed class MassDisconnectTests : IAsyncLifetime
     private readonly ConcurrentDictionary<string, int> _disconnects = new(StringComparer.Ordinal);
     private readonly List<RawWebSocketClient> _clients = [];
     private RecordingBackend _backend = null!;
-    private TestGateway _gateway = null!;
+    private TestGateway? _gateway;
     private int _held;
 
     public async Task InitializeAsync()
@@ -37,14 +40,28 @@ public sealed class MassDisconnectTests : IAsyncLifetime
             await _release.Task;
             return (200, "{\"statusCode\":200}");
         });
-        _gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
-        {
-            ["Switchboard:Routes:0:RouteKey"] = "$disconnect",
-            ["Switchboard:Routes:0:Integration:Type"] = "http",
-            ["Switchboard:Routes:0:Integration:Uri"] = _backend.UriFor("disconnect").ToString(),
-            ["Switchboard:Routes:0:Integration:MaxConcurrency"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Switchboard:Routes:0:Integration:MaxQueue"] = "0",
-        });
+    }
+
+    /// <summary>Starts the gateway (<c>$disconnect</c> on the backend, <see cref="Limit"/> calls at once, no queue unless told) and opens <see cref="Clients"/> clients.</summary>
+    private async Task StartAsync(TimeProvider? time = null, string timeout = "00:00:29", int maxQueue = 0)
+    {
+        _gateway = await TestGateway.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Switchboard:Routes:0:RouteKey"] = "$disconnect",
+                ["Switchboard:Routes:0:Integration:Type"] = "http",
+                ["Switchboard:Routes:0:Integration:Uri"] = _backend.UriFor("disconnect").ToString(),
+                ["Switchboard:Routes:0:Integration:MaxConcurrency"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Switchboard:Routes:0:Integration:MaxQueue"] = maxQueue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Switchboard:Routes:0:Integration:Timeout"] = timeout,
+            },
+            services =>
+            {
+                if (time is not null)
+                {
+                    services.Services.Replace(ServiceDescriptor.Singleton(time));
+                }
+            });
         using var slots = new SemaphoreSlim(32);
         var connecting = Enumerable.Range(0, Clients).Select(async _ =>
         {
@@ -70,13 +87,18 @@ public sealed class MassDisconnectTests : IAsyncLifetime
             await client.DisposeAsync();
         }
 
-        await _gateway.DisposeAsync();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
         await _backend.DisposeAsync();
     }
 
     [Fact]
     public async Task ThousandsClosingAtOnce_ThroughALimitOf100WithoutQueue_EachGetsOneDisconnect()
     {
+        await StartAsync();
         await Task.WhenAll(_clients.Select(client => client.SendCloseAsync(CloseCodes.NormalClosure)));
         await ReleaseOnceAllAreDueAsync();
 
@@ -87,6 +109,7 @@ public sealed class MassDisconnectTests : IAsyncLifetime
     [Fact]
     public async Task GracefulShutdown_WithThousandsOpen_ClosesEachWith1001_AndSendsEveryDisconnect()
     {
+        await StartAsync();
         var closes = _clients.Select(async client =>
         {
             var close = await client.ReceiveCloseAsync(TimeSpan.FromSeconds(30));
@@ -102,7 +125,7 @@ public sealed class MassDisconnectTests : IAsyncLifetime
 
             return close.CloseCode;
         }).ToList();
-        var stopped = _gateway.StopAsync();
+        var stopped = _gateway!.StopAsync();
         await ReleaseOnceAllAreDueAsync();
 
         Assert.All(await Task.WhenAll(closes), code => Assert.Equal(CloseCodes.GoingAway, code));
@@ -112,14 +135,45 @@ public sealed class MassDisconnectTests : IAsyncLifetime
         Assert.All(_disconnects.Values, count => Assert.Equal(1, count));
     }
 
+    [Fact]
+    public async Task DisconnectsWaitingForASlot_LongerThanTheRoutesTimeout_AreStillDelivered()
+    {
+        var time = new ObservableFakeTimeProvider();
+        // A queue for all, so that only the timeout could lose them.
+        await StartAsync(time, timeout: "00:00:01", maxQueue: Clients);
+        await Task.WhenAll(_clients.Select(client => client.SendCloseAsync(CloseCodes.NormalClosure)));
+        await WaitUntilAllAreDueAsync();
+
+        // The calls in progress time out and give their slots up; the waiting ones start their own timeout only now.
+        time.Advance(TimeSpan.FromSeconds(2));
+        _release.TrySetResult();
+
+        await WaitForEveryDisconnectAsync();
+        Assert.All(_disconnects.Values, count => Assert.Equal(1, count));
+    }
+
+    [Fact]
+    public async Task AShutdownTimeoutLongerThanTheHosts_ExtendsTheHostsOwn()
+    {
+        // The host's default (30 s) would cancel a longer drain.
+        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?> { ["Switchboard:Limits:ShutdownTimeout"] = "00:02:00" });
+
+        Assert.True(gateway.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout > TimeSpan.FromMinutes(2));
+    }
+
     /// <summary>Lets the backend answer once the limit is full and every connection has left the registry.</summary>
     private async Task ReleaseOnceAllAreDueAsync()
     {
-        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref _held)), held => held >= Limit, TimeSpan.FromSeconds(30), $"{Limit} $disconnect calls in progress");
-        // A connection leaves the registry right before its $disconnect is called.
-        var registry = _gateway.Services.GetRequiredService<IConnectionRegistry>();
-        await Eventually.UntilAsync(async () => (await registry.ListAsync(1, null, CancellationToken.None)).Items.Count, count => count == 0, TimeSpan.FromSeconds(30), "every connection to leave the registry");
+        await WaitUntilAllAreDueAsync();
         _release.TrySetResult();
+    }
+
+    /// <summary>Waits until the limit is full and every connection has left the registry (which comes right before its <c>$disconnect</c>).</summary>
+    private async Task WaitUntilAllAreDueAsync()
+    {
+        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref _held)), held => held >= Limit, TimeSpan.FromSeconds(30), $"{Limit} $disconnect calls in progress");
+        var registry = _gateway!.Services.GetRequiredService<IConnectionRegistry>();
+        await Eventually.UntilAsync(async () => (await registry.ListAsync(1, null, CancellationToken.None)).Items.Count, count => count == 0, TimeSpan.FromSeconds(30), "every connection to leave the registry");
     }
 
     private Task WaitForEveryDisconnectAsync() =>
