@@ -48,7 +48,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <param name="extraArguments">More command-line arguments, after (and so over) the kind's own.</param>
     public static ServerProcess Start(
         ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null,
-        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraArguments = null)
+        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? extraArguments = null)
     {
         var port = FreePort();
         var workDirectory = Path.Combine(Path.GetTempPath(), $"switchboard-loadtest-{Environment.ProcessId}-{port}");
@@ -179,21 +179,34 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM (a graceful shutdown).</summary>
+    public async Task SignalTerminateAsync()
+    {
+        using var term = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await term!.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to exit; its exit code, or null when it was still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            using (var term = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
+            await SignalTerminateAsync();
+            if (await WaitForExitAsync(TimeSpan.FromSeconds(20)) is null)
             {
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync();
