@@ -187,20 +187,23 @@ public sealed class RedisConnectionRegistry : IConnectionRegistry
     }
 
     /// <summary>
-    /// Removes everything this node still holds or failed to remove (connections that outlived the shutdown timeout):
-    /// the node is leaving, so other nodes answer 410 for them at once.
+    /// At a graceful stop: retries the removals that failed while Redis was unreachable (connections that closed and had
+    /// their <c>$disconnect</c>), and lets go of what the node still holds without removing it. Those are connections
+    /// whose <c>$disconnect</c> has not run to its end — it was still running, or the connection outlived the shutdown
+    /// timeout — as an entry leaves the registry only after its <c>$disconnect</c>: the stop's sweep moves them to the
+    /// lost-connection outbox, from which a node sends it. Returns how many it let go of.
     /// </summary>
-    internal Task RemoveAllHeldAsync()
+    internal async Task<int> LeaveAsync()
     {
-        var ids = _held.Keys.Concat(_pendingRemovals.Keys).ToList();
-        foreach (var id in ids)
+        var owed = _held.Keys.ToList();
+        foreach (var id in owed)
         {
             // No re-registration brings them back.
             _held.TryRemove(id, out _);
-            _pendingRemovals[id] = 0;
         }
 
-        return RemoveManyAsync(ids);
+        await RetryPendingRemovalsAsync().ConfigureAwait(false);
+        return owed.Count;
     }
 
     private Task WriteAsync(ConnectionRecord record) =>

@@ -50,6 +50,9 @@ internal static partial class RedisLog
     [LoggerMessage(89, LogLevel.Information, "Node {NodeId} reconnected to Redis or found its liveness key gone: it sweeps for dead nodes again in {NodeTimeout}, once the other nodes had the time to renew theirs")]
     public static partial void SweepDeferred(ILogger logger, string nodeId, TimeSpan nodeTimeout);
 
+    [LoggerMessage(216, LogLevel.Warning, "Node {NodeId} stopped before the $disconnect of {Count} connection(s) had run; they were moved to the lost-connection outbox, from which a running node sends it")]
+    public static partial void LeftOwedDisconnects(ILogger logger, string nodeId, int count);
+
     [LoggerMessage(215, LogLevel.Warning, "Dropped a forwarded {Operation} from node {NodeId} that arrived after its deadline (this node was stalled, or the clocks disagree); the sender answered 503")]
     public static partial void StaleRequestDropped(ILogger logger, string operation, string nodeId);
 }

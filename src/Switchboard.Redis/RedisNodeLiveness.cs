@@ -90,9 +90,14 @@ internal sealed class RedisNodeLiveness : IHostedService, IDisposable
 
         try
         {
-            await _registry.RemoveAllHeldAsync().ConfigureAwait(false);
+            var owed = await _registry.LeaveAsync().ConfigureAwait(false);
+            // Without its liveness key the node is dead to the sweep, which moves what it still holds to the outbox.
             await _redis.Database.KeyDeleteAsync(_keys.Alive(_node.Id)).ConfigureAwait(false);
             await SweepAsync().ConfigureAwait(false);
+            if (owed > 0)
+            {
+                RedisLog.LeftOwedDisconnects(_logger, _node.Id, owed);
+            }
         }
         catch (Exception exception) when (RedisConnectionRegistry.IsRedisFailure(exception))
         {

@@ -85,25 +85,10 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
 
         // Whatever is here belonged to a process that no longer runs (the lock proves it): those are ghosts, whose
         // $disconnect is owed. Moved in one transaction, so no entry is purged without it.
-        using (var transaction = _writer.BeginTransaction())
-        using (var purge = _writer.CreateCommand())
+        var purged = await MoveToLostAsync("1", cancellationToken).ConfigureAwait(false);
+        if (purged > 0)
         {
-            purge.Transaction = transaction;
-            purge.CommandText = """
-                INSERT OR REPLACE INTO lost_connections (id, connected_at, source_ip, user_agent, lost_at, taken_by)
-                SELECT id, connected_at, source_ip, user_agent, $now, NULL FROM connections;
-                DELETE FROM connections;
-                """;
-            purge.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
-            await purge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            purge.CommandText = "SELECT changes()";
-            purge.Parameters.Clear();
-            var purged = Convert.ToInt32(await purge.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            if (purged > 0)
-            {
-                LogPurged(_logger, purged, _path);
-            }
+            LogPurged(_logger, purged, _path);
         }
 
         _writerLoop = Task.Run(WriterLoopAsync, CancellationToken.None);
@@ -158,6 +143,29 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
     private static bool IsLockHeld(IOException exception) =>
         exception.GetType() == typeof(IOException)
         && exception.HResult is unchecked((int)0x80070020) or 11 or 35;
+
+    /// <summary>
+    /// Moves the entries that match <paramref name="where"/> (an SQL condition on <c>connections</c>) to the outbox, in one
+    /// transaction so that none leaves without its <c>$disconnect</c> being owed; returns how many.
+    /// </summary>
+    private async Task<int> MoveToLostAsync(string where, CancellationToken cancellationToken)
+    {
+        using var transaction = _writer!.BeginTransaction();
+        using var move = _writer.CreateCommand();
+        move.Transaction = transaction;
+        move.CommandText = $"""
+            INSERT OR REPLACE INTO lost_connections (id, connected_at, source_ip, user_agent, lost_at, taken_by)
+            SELECT id, connected_at, source_ip, user_agent, $now, NULL FROM connections WHERE {where};
+            DELETE FROM connections WHERE {where};
+            """;
+        move.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        move.CommandText = "SELECT changes()";
+        move.Parameters.Clear();
+        var moved = Convert.ToInt32(await move.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return moved;
+    }
 
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -419,6 +427,9 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
 #pragma warning restore CA2100
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    [LoggerMessage(101, LogLevel.Warning, "Stopped before the $disconnect of {Count} connection(s) had run; they were moved to the outbox of {Path}, and their $disconnect is sent at the next start")]
+    private static partial void LogStoppedOwing(ILogger logger, int count, string path);
 
     [LoggerMessage(100, LogLevel.Information, "Purged {Count} connection(s) left in {Path} by a previous process; they answer 410, and their $disconnect is sent once the gateway is up")]
     private static partial void LogPurged(ILogger logger, int count, string path);
