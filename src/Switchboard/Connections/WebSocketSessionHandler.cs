@@ -327,7 +327,7 @@ internal sealed class WebSocketSessionHandler(
         // until $disconnect has run, so a graceful shutdown waits for it.
         connection.MarkEnded();
         metrics.ConnectionClosed(code);
-        Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, (long)(time.GetUtcNow() - connection.ConnectedAt).TotalMilliseconds, code, reason);
+        Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, _settings.ClockMs() - connection.ConnectedMs, code, reason);
         await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
         connection.Release();
         try
