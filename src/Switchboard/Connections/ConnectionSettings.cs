@@ -28,7 +28,7 @@ internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time
     public long ClockMs() => ClockMs(Time);
 
     /// <inheritdoc cref="ClockMs()"/>
-    public static long ClockMs(TimeProvider time) => (long)time.GetElapsedTime(0, time.GetTimestamp()).TotalMilliseconds;
+    public static long ClockMs(TimeProvider time) => time.GetElapsedTime(0, time.GetTimestamp()).Ticks / TimeSpan.TicksPerMillisecond;
 
     public SwitchboardMetrics Metrics { get; } = metrics;
 }

@@ -80,8 +80,8 @@ internal sealed partial class GatewayConnection : IDisposable
     /// <summary><see cref="ConnectedAt"/> on the monotonic clock (<see cref="ConnectionSettings.ClockMs()"/>), which every <c>…Ms</c> member uses.</summary>
     internal long ConnectedMs { get; }
 
-    /// <summary>A time on the monotonic clock as a wall time: <see cref="ConnectedAt"/> plus what elapsed since.</summary>
-    internal DateTimeOffset WallTime(long clockMs) => ConnectedAt.AddMilliseconds(clockMs - ConnectedMs);
+    /// <summary>A time on the monotonic clock as a wall time in whole milliseconds: <see cref="ConnectedAt"/> plus what elapsed since.</summary>
+    internal DateTimeOffset WallTime(long clockMs) => DateTimeOffset.FromUnixTimeMilliseconds(ConnectedAt.ToUnixTimeMilliseconds() + clockMs - ConnectedMs);
 
     internal long LastActiveMs => Volatile.Read(ref _lastActiveMs);
 
