@@ -104,7 +104,7 @@ public sealed class IntegrationFaultTests(ITestOutputHelper output) : IAsyncLife
     [InlineData("http")]
     [InlineData("http_proxy")]
     [InlineData("lambda")]
-    public async Task SlowDisconnectBackend_DelaysNeitherTheClosedSocketNorTheRegistryRemoval(string kind)
+    public async Task SlowDisconnectBackend_DelaysNeitherTheClosingHandshakeNorTheRegistryRemoval(string kind)
     {
         await using var gateway = await StartGatewayAsync(kind);
         using var http = new HttpClient();
@@ -113,22 +113,23 @@ public sealed class IntegrationFaultTests(ITestOutputHelper output) : IAsyncLife
         var connectionId = (await gateway.ListIdsAsync(http)).Except(before).Single();
         _proxy.Fault = BackendFault.Hang;
 
-        // The closing handshake, then the end of the TCP stream from the server, while $disconnect still waits.
+        // The closing handshake completes and the entry is gone while $disconnect still waits. (The TCP connection itself
+        // is closed only once $disconnect has ended: docs/reliability.md, "Faults".)
         var closing = Stopwatch.StartNew();
         await client.SendCloseAsync(1000);
         Assert.Equal(1000, (await client.ReceiveCloseAsync()).CloseCode);
-        await client.WaitForEndOfStreamAsync(TimeSpan.FromSeconds(5));
-        output.WriteLine($"{kind}: TCP closed by the gateway {closing.ElapsedMilliseconds} ms after the client's close frame, $disconnect still waiting");
-        Assert.Empty(await gateway.ListIdsAsync(http));
+        await Eventually.UntilAsync(async () => (await gateway.ListIdsAsync(http)).Count == 0, TimeSpan.FromSeconds(2), "the closed connection to leave the registry");
+        output.WriteLine($"{kind}: close echoed and out of the registry {closing.ElapsedMilliseconds} ms after the client's close frame, $disconnect still waiting");
         Assert.Equal(0, Received("disconnect"));
         Assert.DoesNotContain(TestLoggerProvider.Lines, line => line.Contains($"$disconnect failed (connection {connectionId}", StringComparison.Ordinal));
 
-        // The backend drops the call it held: the $disconnect fails, is logged, and the node has nothing left to wait for.
+        // The backend drops the call it held: the $disconnect ends — failed and logged, or delivered when the HTTP client
+        // retried it on a fresh connection (nothing of the answer had arrived) — and then the socket is closed.
         _proxy.Fault = BackendFault.None;
-        await Eventually.UntilAsync(
-            () => Task.FromResult(TestLoggerProvider.Lines.Any(line => line.Contains($"Integration for route $disconnect failed (connection {connectionId}", StringComparison.Ordinal))),
-            TestClient.DefaultTimeout,
-            "the dropped $disconnect to be logged");
+        await client.WaitForEndOfStreamAsync();
+        Assert.True(
+            Received("disconnect") == 1 || TestLoggerProvider.Lines.Any(line => line.Contains($"Integration for route $disconnect failed (connection {connectionId}", StringComparison.Ordinal)),
+            "the $disconnect held by the backend neither failed nor was delivered");
     }
 
     /// <summary>A gateway whose <c>$connect</c>, <c>$default</c> (two-way) and <c>$disconnect</c> call <paramref name="kind"/> through the proxy.</summary>

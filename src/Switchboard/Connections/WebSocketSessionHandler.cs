@@ -176,11 +176,7 @@ internal sealed class WebSocketSessionHandler(
             await upgrade.CompleteAsync().ConfigureAwait(false);
         }
 
-        await CloseAsync(connection, ended.Value.Code, ended.Value.Reason).ConfigureAwait(false);
-        // Not awaited: the transport closes when this returns, and $disconnect runs after that, as on API Gateway, so a
-        // slow $disconnect integration does not hold the client's TCP connection open after the closing handshake. The
-        // connection stays in the local table (and counted as admitted) until $disconnect ends, so a graceful shutdown waits for it.
-        _ = DisconnectAsync(connection, inFlight, domainName, ended.Value.Code, ended.Value.Reason);
+        await CloseAsync(connection, inFlight, domainName, ended.Value.Code, ended.Value.Reason).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -324,23 +320,16 @@ internal sealed class WebSocketSessionHandler(
         }
     }
 
-    /// <summary>After the read loop ended: unregisters the connection, before its transport is closed.</summary>
-    private async Task CloseAsync(GatewayConnection connection, int code, string reason)
+    /// <summary>After the socket closed: unregisters the connection and runs <c>$disconnect</c> as its last event.</summary>
+    private async Task CloseAsync(GatewayConnection connection, InFlightMessages inFlight, string domainName, int code, string reason)
     {
-        // From here on every management call for this id answers 410.
+        // From here on every management call for this id answers 410; the entry stays in the local table
+        // until $disconnect has run, so a graceful shutdown waits for it.
         connection.MarkEnded();
         metrics.ConnectionClosed(code);
         Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, _settings.ClockMs() - connection.ConnectedMs, code, reason);
         await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
         connection.Release();
-    }
-
-    /// <summary>
-    /// Runs <c>$disconnect</c> as the connection's last event, then lets it leave the local table. Never throws: it runs
-    /// unobserved once the transport is closed.
-    /// </summary>
-    private async Task DisconnectAsync(GatewayConnection connection, InFlightMessages inFlight, string domainName, int code, string reason)
-    {
         try
         {
             // $disconnect is the connection's last event: let its running messages finish first (each is bounded by its timeout).
@@ -349,12 +338,6 @@ internal sealed class WebSocketSessionHandler(
             {
                 await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None, connection.HandshakeLink).ConfigureAwait(false);
             }
-        }
-#pragma warning disable CA1031 // Failures are results (RouteInvoker); an exception here is a bug, and nothing awaits this task to see it.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            Log.DisconnectFailedUnexpectedly(logger, connection.Id, exception);
         }
         finally
         {

@@ -35,9 +35,6 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Warning, "Could not remove connection {ConnectionId} from the registry")]
     public static partial void RegistryRemoveFailed(ILogger logger, string connectionId, Exception exception);
 
-    [LoggerMessage(93, LogLevel.Error, "$disconnect for connection {ConnectionId} ended with an unexpected error")]
-    public static partial void DisconnectFailedUnexpectedly(ILogger logger, string connectionId, Exception exception);
-
     [LoggerMessage(9, LogLevel.Information, "Shutting down: closing {Count} connection(s)")]
     public static partial void ShuttingDown(ILogger logger, int count);
 
