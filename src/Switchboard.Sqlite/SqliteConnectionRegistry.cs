@@ -23,15 +23,34 @@ namespace Switchboard.Sqlite;
 /// them, in one transaction, to the <c>lost_connections</c> table, the <see cref="ILostConnectionOutbox"/> from which
 /// the gateway sends their <c>$disconnect</c> once it is up; an entry stays there until delivered (or given up), so a
 /// crash meanwhile leaves it to the next start.</item>
+/// <item>A write that cannot commit (disk full, the file locked by another process for longer than
+/// <see cref="BusyTimeout"/>) fails the calls in its batch with <see cref="RegistryUnavailableException"/>: an add is
+/// refused (the handshake answers 503), while a removal is kept and retried with every later commit, and every
+/// <see cref="RemovalRetryInterval"/> while nothing else is written, so a closed connection never stays listed.</item>
 /// </list>
 /// </remarks>
 public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILostConnectionOutbox, IHostedService, IDisposable
 {
     private const int MaxBatch = 512;
+
+    /// <summary>
+    /// How long a write waits for another process's lock on the file before it fails (SQLite's <c>busy_timeout</c> and
+    /// the command timeout, so the wait is bounded once, not retried for the driver's default 30 s).
+    /// </summary>
+    internal static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often removals that failed are retried while nothing else is written.</summary>
+    internal static readonly TimeSpan RemovalRetryInterval = TimeSpan.FromSeconds(1);
     /// <summary>2 added <c>lost_connections</c>; version 1 files are upgraded by creating it.</summary>
     private const int SchemaVersion = 2;
 
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Removals whose commit failed, retried with each commit until one succeeds (owned by the writer loop).</summary>
+    private readonly HashSet<string> _failedRemovals = new(StringComparer.Ordinal);
+
+    /// <summary>A wait for queued writes that the removal retry timer won over (owned by the writer loop).</summary>
+    private Task<bool>? _queuedWait;
     private readonly string _path;
     private readonly string _connectionString;
     private readonly NodeIdentity _node;
@@ -46,7 +65,13 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
     {
         _time = time ?? TimeProvider.System;
         _path = Path.GetFullPath(options.Value.Path);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString();
         _node = node;
         _logger = logger;
     }
@@ -60,10 +85,10 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
         _lockFile = OpenLockFile();
         _writer = new SqliteConnection(_connectionString);
         await _writer.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(_writer, """
+        await ExecuteAsync(_writer, $"""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
-            PRAGMA busy_timeout = 5000;
+            PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};
             CREATE TABLE IF NOT EXISTS connections (
                 id TEXT NOT NULL PRIMARY KEY,
                 node_id TEXT NOT NULL,
@@ -344,7 +369,7 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
         var touchId = touch.Parameters.Add("$id", SqliteType.Text);
         var touchActive = touch.Parameters.Add("$active", SqliteType.Integer);
 
-        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await WaitForWritesAsync().ConfigureAwait(false))
         {
             batch.Clear();
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
@@ -356,6 +381,12 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
             {
                 using var transaction = _writer.BeginTransaction();
                 insert.Transaction = delete.Transaction = touch.Transaction = transaction;
+                foreach (var id in _failedRemovals)
+                {
+                    deleteId.Value = id;
+                    delete.ExecuteNonQuery();
+                }
+
                 foreach (var write in batch)
                 {
                     if (write.Add is { } record)
@@ -385,6 +416,12 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
                 }
 
                 transaction.Commit();
+                if (_failedRemovals.Count > 0)
+                {
+                    LogRemovalsRetried(_logger, _failedRemovals.Count);
+                    _failedRemovals.Clear();
+                }
+
                 foreach (var write in batch)
                 {
                     write.Done.TrySetResult();
@@ -395,10 +432,38 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
                 var failure = Unavailable(exception);
                 foreach (var write in batch)
                 {
+                    if (write.RemoveId is { } id)
+                    {
+                        _failedRemovals.Add(id);
+                    }
+
                     write.Done.TrySetException(failure);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// True when there is something to commit: queued writes, or removals to retry once <see cref="RemovalRetryInterval"/>
+    /// has passed without other writes. False once the queue is completed (the registry is stopping).
+    /// </summary>
+    private async Task<bool> WaitForWritesAsync()
+    {
+        if (_failedRemovals.Count == 0 && _queuedWait is null)
+        {
+            return await _writes.Reader.WaitToReadAsync().ConfigureAwait(false);
+        }
+
+        // One wait on the queue at a time (it has a single reader): a wait the retry timer won over is kept for the next call.
+        var queued = _queuedWait ?? _writes.Reader.WaitToReadAsync().AsTask();
+        if (_failedRemovals.Count > 0 && await Task.WhenAny(queued, Task.Delay(RemovalRetryInterval, _time)).ConfigureAwait(false) != queued)
+        {
+            _queuedWait = queued;
+            return true;
+        }
+
+        _queuedWait = null;
+        return await queued.ConfigureAwait(false);
     }
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
@@ -433,6 +498,9 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
 
     [LoggerMessage(100, LogLevel.Information, "Purged {Count} connection(s) left in {Path} by a previous process; they answer 410, and their $disconnect is sent once the gateway is up")]
     private static partial void LogPurged(ILogger logger, int count, string path);
+
+    [LoggerMessage(92, LogLevel.Information, "Removed {Count} closed connection(s) from the registry whose removal had failed before")]
+    private static partial void LogRemovalsRetried(ILogger logger, int count);
 
     /// <summary>One write of the queue: an add, a removal or a batch of activity.</summary>
     private sealed record PendingWrite(ConnectionRecord? Add, string? RemoveId, IReadOnlyList<ConnectionActivity>? Activity = null)

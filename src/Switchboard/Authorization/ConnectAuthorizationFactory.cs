@@ -23,7 +23,7 @@ internal static class ConnectAuthorizationFactory
         var time = services.GetRequiredService<TimeProvider>();
         var loggers = services.GetRequiredService<ILoggerFactory>();
         IConnectAuthorizer implementation = IsJwt(authorizer)
-            ? new JwtAuthorizer(authorizer.Jwt, CreateKeys(authorizer.Jwt, services, time, loggers))
+            ? new JwtAuthorizer(authorizer.Jwt, CreateKeys(authorizer.Jwt, services, time, loggers), time)
             : new RequestAuthorizer(
                 new CompiledRoute(
                     RequestAuthorizer.RouteKey,

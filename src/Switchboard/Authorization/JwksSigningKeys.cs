@@ -24,7 +24,8 @@ internal sealed class JwksSigningKeys : IJwtSigningKeys
     // The fetch running now, which every handshake that needs keys meanwhile waits for; null between fetches.
     private Task? _fetch;
     private volatile KeySet? _keys;
-    private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
+    /// <summary>When the last fetch started, as a <see cref="TimeProvider.GetTimestamp"/> (intervals are elapsed time, not wall time); null before the first.</summary>
+    private long? _lastAttempt;
 
     public JwksSigningKeys(HttpClient http, JwtAuthorizerOptions options, TimeProvider time, ILogger logger)
     {
@@ -48,7 +49,7 @@ internal sealed class JwksSigningKeys : IJwtSigningKeys
             }
             else if (NeedsFetch(_keys, keyId))
             {
-                _lastAttempt = _time.GetUtcNow();
+                _lastAttempt = _time.GetTimestamp();
                 fetch = _fetch = FetchAsync();
             }
         }
@@ -63,13 +64,12 @@ internal sealed class JwksSigningKeys : IJwtSigningKeys
 
     private bool NeedsFetch(KeySet? keys, string? keyId)
     {
-        var now = _time.GetUtcNow();
-        if (now - _lastAttempt < _options.JwksMinimumRefreshInterval)
+        if (_lastAttempt is { } lastAttempt && _time.GetElapsedTime(lastAttempt) < _options.JwksMinimumRefreshInterval)
         {
             return false;
         }
 
-        return keys is null || now - keys.FetchedAt >= _options.JwksRefreshInterval || (keyId is not null && !keys.KeyIds.Contains(keyId));
+        return keys is null || _time.GetElapsedTime(keys.FetchedAt) >= _options.JwksRefreshInterval || (keyId is not null && !keys.KeyIds.Contains(keyId));
     }
 
     private async Task FetchAsync()
@@ -95,7 +95,7 @@ internal sealed class JwksSigningKeys : IJwtSigningKeys
                 return;
             }
 
-            _keys = new KeySet(keys, set.Keys.Where(IsSigningKey).Select(key => key.Kid).OfType<string>().ToHashSet(StringComparer.Ordinal), _time.GetUtcNow());
+            _keys = new KeySet(keys, set.Keys.Where(IsSigningKey).Select(key => key.Kid).OfType<string>().ToHashSet(StringComparer.Ordinal), _time.GetTimestamp());
             Log.JwksFetched(_logger, _uri, keys.Count);
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
@@ -123,5 +123,6 @@ internal sealed class JwksSigningKeys : IJwtSigningKeys
         }
     }
 
-    private sealed record KeySet(IReadOnlyList<SecurityKey> Keys, HashSet<string> KeyIds, DateTimeOffset FetchedAt);
+    /// <summary>The keys fetched, their ids, and when (<c>FetchedAt</c>, a <see cref="TimeProvider.GetTimestamp"/>).</summary>
+    private sealed record KeySet(IReadOnlyList<SecurityKey> Keys, HashSet<string> KeyIds, long FetchedAt);
 }

@@ -12,7 +12,8 @@ namespace Switchboard.Authorization;
 /// checks its signature against the issuer's keys, its algorithm (asymmetric only: <c>none</c> and HMAC never pass, so
 /// a public key can never be used as an HMAC secret), issuer, audience and lifetime (with clock skew), and allows the
 /// connection with <c>principalId</c> = <c>sub</c> and the token's claims as the authorizer context. A bad or missing
-/// token is 401 (lifetimes are checked against the system clock: the token library takes no other); keys that cannot be had (the JWKS endpoint is down) are 500: the gateway fails closed.
+/// token is 401 (lifetimes are checked against the gateway's <see cref="TimeProvider"/>, the wall clock: <c>exp</c> and
+/// <c>nbf</c> are wall times, so a step of the system clock moves them too); keys that cannot be had (the JWKS endpoint is down) are 500: the gateway fails closed.
 /// </summary>
 internal sealed class JwtAuthorizer : IConnectAuthorizer
 {
@@ -21,12 +22,14 @@ internal sealed class JwtAuthorizer : IConnectAuthorizer
     private readonly IJwtSigningKeys _keys;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly HashSet<string> _algorithms;
+    private readonly TimeProvider _time;
 
-    public JwtAuthorizer(JwtAuthorizerOptions options, IJwtSigningKeys keys)
+    public JwtAuthorizer(JwtAuthorizerOptions options, IJwtSigningKeys keys, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _keys = keys;
+        _time = time;
         _algorithms = (options.Algorithms.Count == 0 ? AuthorizerOptionsValidator.AcceptableAlgorithms : options.Algorithms).ToHashSet(StringComparer.Ordinal);
     }
 
@@ -81,10 +84,23 @@ internal sealed class JwtAuthorizer : IConnectAuthorizer
         ValidAudiences = _options.Audiences,
         ValidAlgorithms = _algorithms,
         ClockSkew = _options.ClockSkew,
+        LifetimeValidator = IsWithinLifetime,
         RequireSignedTokens = true,
         RequireExpirationTime = true,
         ValidateIssuerSigningKey = true,
     };
+
+    /// <summary>
+    /// The token library's lifetime rule (an <c>exp</c> is required; <c>nbf</c> and <c>exp</c> widened by the clock skew)
+    /// on the gateway's clock instead of the library's own reading of the system clock.
+    /// </summary>
+    private bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        return expires is { } expiry
+            && now - _options.ClockSkew < expiry.ToUniversalTime()
+            && (notBefore is not { } start || now + _options.ClockSkew >= start.ToUniversalTime());
+    }
 
     private string? FindToken(AuthorizationRequest request)
     {

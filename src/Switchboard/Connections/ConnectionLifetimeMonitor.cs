@@ -106,8 +106,8 @@ internal sealed class ConnectionLifetimeMonitor(
 
         try
         {
-            var now = time.GetUtcNow();
-            var nowMs = now.ToUnixTimeMilliseconds();
+            // The monotonic clock (ConnectionSettings.ClockMs): a step of the wall clock is not time that passed.
+            var nowMs = ConnectionSettings.ClockMs(time);
             var keepAliveMs = (long)_limits.KeepAliveInterval.TotalMilliseconds;
             var activity = _activityWrite.IsCompleted ? new ActivityBatch() : null;
             foreach (var connection in local.All)
@@ -117,7 +117,7 @@ internal sealed class ConnectionLifetimeMonitor(
                     continue;
                 }
 
-                if (now - connection.ConnectedAt >= _limits.MaxConnectionDuration)
+                if (nowMs - connection.ConnectedMs >= (long)_limits.MaxConnectionDuration.TotalMilliseconds)
                 {
                     connection.TryBeginClose(new ServerClose(CloseCodes.GoingAway, MaxDurationReason, MaxDurationReason));
                     continue;
@@ -186,6 +186,7 @@ internal sealed class ConnectionLifetimeMonitor(
     {
         private readonly List<GatewayConnection> _connections = [];
         private readonly List<ConnectionActivity> _entries = [];
+        private readonly List<long> _activeMs = [];
 
         public IReadOnlyList<ConnectionActivity> Entries => _entries;
 
@@ -197,7 +198,8 @@ internal sealed class ConnectionLifetimeMonitor(
             if (lastActiveMs != connection.LastFlushedActiveMs)
             {
                 _connections.Add(connection);
-                _entries.Add(new ConnectionActivity(connection.Id, DateTimeOffset.FromUnixTimeMilliseconds(lastActiveMs)));
+                _activeMs.Add(lastActiveMs);
+                _entries.Add(new ConnectionActivity(connection.Id, connection.WallTime(lastActiveMs)));
             }
         }
 
@@ -205,7 +207,7 @@ internal sealed class ConnectionLifetimeMonitor(
         {
             for (var i = 0; i < _connections.Count; i++)
             {
-                _connections[i].LastFlushedActiveMs = _entries[i].LastActiveAt.ToUnixTimeMilliseconds();
+                _connections[i].LastFlushedActiveMs = _activeMs[i];
             }
         }
     }

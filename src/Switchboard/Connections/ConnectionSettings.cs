@@ -29,5 +29,15 @@ internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>
+    /// Milliseconds on the clock's monotonic timestamp (<see cref="TimeProvider.GetTimestamp"/>): what idle, keep-alive,
+    /// slow-client and age limits are measured in. Not the wall clock, so a step of the system clock (NTP, a resumed
+    /// VM, an operator) neither closes every connection at once nor keeps them past their limits.
+    /// </summary>
+    public long ClockMs() => ClockMs(Time);
+
+    /// <inheritdoc cref="ClockMs()"/>
+    public static long ClockMs(TimeProvider time) => time.GetElapsedTime(0, time.GetTimestamp()).Ticks / TimeSpan.TicksPerMillisecond;
+
     public SwitchboardMetrics Metrics { get; } = metrics;
 }

@@ -134,7 +134,7 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
     {
         if (Volatile.Read(ref _droppingSinceMs) == 0)
         {
-            Interlocked.CompareExchange(ref _droppingSinceMs, _settings.Time.GetUtcNow().ToUnixTimeMilliseconds(), 0);
+            Interlocked.CompareExchange(ref _droppingSinceMs, _settings.ClockMs(), 0);
         }
 
         _settings.Metrics.MessageDropped();
@@ -365,7 +365,7 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
         }
         else if (message.IsData)
         {
-            Volatile.Write(ref _lastActiveMs, _settings.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            Volatile.Write(ref _lastActiveMs, _settings.ClockMs());
             _settings.Metrics.MessageOut();
         }
     }

@@ -51,7 +51,7 @@ internal sealed partial class GatewayConnection : IDisposable
         // No writer until Start: messages queued before the 101 is written wait for it.
         _pumping = 1;
         _settings = settings;
-        _lastActiveMs = _lastReceivedMs = connectedAt.ToUnixTimeMilliseconds();
+        ConnectedMs = _lastActiveMs = _lastReceivedMs = settings.ClockMs();
     }
 
     public string Id { get; }
@@ -72,10 +72,16 @@ internal sealed partial class GatewayConnection : IDisposable
     public System.Diagnostics.ActivityLink[]? HandshakeLink { get; init; }
 
     /// <summary>When a data frame last crossed the connection, in either direction.</summary>
-    public DateTimeOffset LastActiveAt => DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _lastActiveMs));
+    public DateTimeOffset LastActiveAt => WallTime(Volatile.Read(ref _lastActiveMs));
 
-    /// <summary>The last activity already written to the registry (owned by the lifetime monitor).</summary>
+    /// <summary>The last activity already written to the registry, in <see cref="ConnectionSettings.ClockMs()"/> (owned by the lifetime monitor).</summary>
     public long LastFlushedActiveMs { get; set; }
+
+    /// <summary><see cref="ConnectedAt"/> on the monotonic clock (<see cref="ConnectionSettings.ClockMs()"/>), which every <c>…Ms</c> member uses.</summary>
+    internal long ConnectedMs { get; }
+
+    /// <summary>A time on the monotonic clock as a wall time in whole milliseconds: <see cref="ConnectedAt"/> plus what elapsed since.</summary>
+    internal DateTimeOffset WallTime(long clockMs) => DateTimeOffset.FromUnixTimeMilliseconds(ConnectedAt.ToUnixTimeMilliseconds() + clockMs - ConnectedMs);
 
     internal long LastActiveMs => Volatile.Read(ref _lastActiveMs);
 
@@ -109,7 +115,7 @@ internal sealed partial class GatewayConnection : IDisposable
     /// <summary>Notes a frame from the client; data frames also count as activity.</summary>
     public void OnReceived(bool isData)
     {
-        var now = _settings.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _settings.ClockMs();
         Volatile.Write(ref _lastReceivedMs, now);
         Volatile.Write(ref _pingSentMs, 0);
         if (isData)
@@ -125,7 +131,7 @@ internal sealed partial class GatewayConnection : IDisposable
     /// </summary>
     public void SendPing()
     {
-        Volatile.Write(ref _pingSentMs, _settings.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        Volatile.Write(ref _pingSentMs, _settings.ClockMs());
         EnqueueControl(KeepAlivePing, writeNow: true);
     }
 

@@ -337,7 +337,7 @@ internal sealed class WebSocketSessionHandler(
         // node); the entry stays in the local table until $disconnect has run, so a graceful shutdown waits for it.
         connection.MarkEnded();
         metrics.ConnectionClosed(code);
-        Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, (long)(time.GetUtcNow() - connection.ConnectedAt).TotalMilliseconds, code, reason);
+        Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, _settings.ClockMs() - connection.ConnectedMs, code, reason);
         connection.Release();
         try
         {

@@ -10,13 +10,14 @@ internal sealed class LogThrottle(TimeProvider time, TimeSpan interval)
     public static readonly TimeSpan RefusalInterval = TimeSpan.FromMinutes(1);
 
     private readonly Lock _gate = new();
-    private DateTimeOffset _next = DateTimeOffset.MinValue;
+    /// <summary>When the next line may be logged, as a <see cref="TimeProvider.GetTimestamp"/>: elapsed time, so a step of the wall clock changes nothing.</summary>
+    private long? _next;
     private long _suppressed;
 
     /// <summary>True when this occurrence is to be logged; <paramref name="suppressed"/> counts those skipped since the last one logged.</summary>
     public bool TryEnter(out long suppressed)
     {
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         lock (_gate)
         {
             if (now < _next)
@@ -26,7 +27,7 @@ internal sealed class LogThrottle(TimeProvider time, TimeSpan interval)
                 return false;
             }
 
-            _next = now + interval;
+            _next = now + (long)(interval.TotalSeconds * time.TimestampFrequency);
             suppressed = _suppressed;
             _suppressed = 0;
             return true;

@@ -22,7 +22,8 @@ internal sealed class ConnectionTestBed : IDisposable
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
-    public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>Now on the connections' monotonic clock (<see cref="ConnectionSettings.ClockMs()"/>).</summary>
+    public long NowMs => ConnectionSettings.ClockMs(Time);
 
     /// <summary>A connection whose writer writes to <paramref name="output"/> from now on.</summary>
     public GatewayConnection Open(Stream output, LimitsOptions? limits = null, WebSocketUpgrade? transport = null) =>

@@ -41,4 +41,33 @@ public sealed class LogThrottleTests
             time.Advance(Interval);
         }
     }
+
+    [Fact]
+    public void StepsOfTheWallClock_NeitherSilenceNorReleaseLines()
+    {
+        var elapsed = new FakeTimeProvider();
+        var time = new WallSteppedTime(elapsed);
+        var throttle = new LogThrottle(time, Interval);
+        Assert.True(throttle.TryEnter(out _));
+
+        time.Step = TimeSpan.FromHours(1);
+        Assert.False(throttle.TryEnter(out _));
+
+        time.Step = TimeSpan.FromHours(-1);
+        elapsed.Advance(Interval);
+        Assert.True(throttle.TryEnter(out var suppressed));
+        Assert.Equal(1, suppressed);
+    }
+
+    /// <summary>Wall time stepped by <see cref="Step"/>; timestamps (elapsed time) from <paramref name="elapsed"/>.</summary>
+    private sealed class WallSteppedTime(FakeTimeProvider elapsed) : TimeProvider
+    {
+        public TimeSpan Step { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => elapsed.GetUtcNow() + Step;
+
+        public override long GetTimestamp() => elapsed.GetTimestamp();
+
+        public override long TimestampFrequency => elapsed.TimestampFrequency;
+    }
 }
