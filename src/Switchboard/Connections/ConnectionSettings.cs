@@ -6,17 +6,25 @@ namespace Switchboard.Connections;
 /// <summary>
 /// What every connection of the node shares: its outbound limits, the clock and the metrics. One instance per node,
 /// referenced by each <see cref="GatewayConnection"/>, so that a connection's size does not grow with every limit.
+/// The limits are read from the current snapshot at each use, so a reload applies them to open connections: a queue
+/// bound to the next message queued, the close timeout to the next close begun.
 /// </summary>
-internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics)
+internal sealed class ConnectionSettings(LimitsSource limits, TimeProvider time, SwitchboardMetrics metrics)
 {
+    /// <summary>For a fixed set of limits (tests, benchmarks).</summary>
+    public ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics)
+        : this(new LimitsSource(limits), time, metrics)
+    {
+    }
+
     /// <summary>See <see cref="LimitsOptions.MaxQueuedMessagesPerConnection"/>.</summary>
-    public int MaxQueuedMessages { get; } = limits.MaxQueuedMessagesPerConnection;
+    public int MaxQueuedMessages => limits.Current.MaxQueuedMessagesPerConnection;
 
     /// <summary>See <see cref="LimitsOptions.MaxQueuedBytesPerConnection"/>.</summary>
-    public long MaxQueuedBytes { get; } = limits.MaxQueuedBytesPerConnection;
+    public long MaxQueuedBytes => limits.Current.MaxQueuedBytesPerConnection;
 
     /// <summary>How long the peer has to answer a close frame before the transport is aborted.</summary>
-    public TimeSpan CloseTimeout { get; } = limits.CloseTimeout;
+    public TimeSpan CloseTimeout => limits.Current.CloseTimeout;
 
     public TimeProvider Time { get; } = time;
 
