@@ -25,12 +25,12 @@ internal sealed partial class DefinitionWatcher : IHostedService, IDisposable
     /// <summary>How long the file must be unchanged before it is read: long enough for an editor's save, short for a person.</summary>
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(300);
 
-    private readonly string _path;
-    private readonly IConfigurationBuilder _configuration;
-    private readonly IServiceProvider _services;
     /// <summary>The entry a Kubernetes ConfigMap volume swaps to publish new content (its "atomic writer").</summary>
     internal const string ConfigMapDataLink = "..data";
 
+    private readonly string _path;
+    private readonly IConfigurationBuilder _configuration;
+    private readonly IServiceProvider _services;
     private readonly RouteTableSource _routes;
     private readonly LimitsSource _limits;
     private readonly ILogger<DefinitionWatcher> _logger;

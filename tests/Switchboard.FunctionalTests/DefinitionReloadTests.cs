@@ -181,6 +181,62 @@ public sealed class DefinitionReloadTests
         Assert.DoesNotContain(Reloaded, server.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Watch_ReloadDuringAHandshake_TheHandshakeUsesOneTable_ForItsAuthorizerAndItsConnectRoute()
+    {
+        using var directory = new TemporaryDirectory();
+        await using var backend = await RecordingBackend.StartAsync();
+        var authorizing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        const string Allow = """{"principalId":"p","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}}""";
+        backend.Respond("authorize", async _ =>
+        {
+            authorizing.TrySetResult();
+            await release.Task;
+            return (200, Allow);
+        });
+        object Connect(string path) => new
+        {
+            RouteKey = "$connect",
+            Integration = new { Type = "http", Uri = backend.UriFor(path).ToString() },
+            Authorizer = new
+            {
+                Type = "request",
+                IdentitySource = new[] { "route.request.querystring.token" },
+                Integration = new { Type = "http", Uri = backend.UriFor("authorize").ToString() },
+            },
+        };
+        var definition = await WriteAsync(directory, "production", Connect("connect-old"), WhoAmI);
+        await using var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition, "--watch"]);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        var handshake = socket.ConnectAsync(new Uri($"ws://127.0.0.1:{server.Port}/production?token=t"), CancellationToken.None);
+        await authorizing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await WriteAsync(directory, "production", Connect("connect-new"), WhoAmI);
+        await server.WaitForOutputAsync(Reloaded);
+        release.SetResult();
+        await handshake.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The authorizer ran on the old table, so its $connect is the old one too, though the new table was in use by then.
+        Assert.Equal("connect-old", (await NextConnectRouteCallAsync(backend)).Path);
+        using var later = new System.Net.WebSockets.ClientWebSocket();
+        await later.ConnectAsync(new Uri($"ws://127.0.0.1:{server.Port}/production?token=t"), CancellationToken.None);
+        Assert.Equal("connect-new", (await NextConnectRouteCallAsync(backend)).Path);
+    }
+
+    /// <summary>The next call of a <c>$connect</c> route's integration (the authorizer's calls, also for <c>$connect</c>, are passed over).</summary>
+    private static async Task<RecordedEvent> NextConnectRouteCallAsync(RecordingBackend backend)
+    {
+        while (true)
+        {
+            var recorded = await backend.NextEventAsync("$connect");
+            if (recorded.Path != "authorize")
+            {
+                return recorded;
+            }
+        }
+    }
+
     /// <summary>
     /// A Kubernetes ConfigMap volume, as its atomic writer lays it out: the files live in a timestamped directory,
     /// <c>..data</c> links to it, and <c>api.json</c> links to <c>..data/api.json</c>. An update writes a new directory,

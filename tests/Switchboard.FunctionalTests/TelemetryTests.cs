@@ -14,6 +14,12 @@ using Switchboard.Testing;
 namespace Switchboard.FunctionalTests;
 
 /// <summary>The executable's metrics export (<c>Switchboard:Telemetry</c>): the Prometheus scrape endpoint and OTLP push.</summary>
+/// <remarks>
+/// Alone, not beside other tests: OpenTelemetry subscribes to meters by name, so a gateway host in this process would
+/// also collect the <c>Switchboard</c> meter of every other host running at the time, and lose series registered through
+/// one that stops — the counts and series asserted here would depend on the tests that happen to run alongside.
+/// </remarks>
+[Collection(MetricsAlone.Name)]
 public sealed partial class TelemetryTests
 {
     private const string AllowedOrigin = "https://app.example.com";
@@ -323,4 +329,11 @@ public sealed partial class TelemetryTests
 
     [GeneratedRegex(@"\b(?:switchboard|dotnet|kestrel)_[a-z_]+")]
     private static partial Regex QueriedSeries();
+}
+
+/// <summary>Tests that scrape an in-process gateway's metrics run alone (see <see cref="TelemetryTests"/>).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsAlone
+{
+    public const string Name = "Metrics, alone in the process";
 }
