@@ -83,6 +83,14 @@ internal sealed class RouteTable(
     /// <summary>Ends a use; true when it was the last use of a retired table, whose integrations may now be disposed.</summary>
     internal bool EndUse() => Interlocked.Decrement(ref _uses) == 0;
 
+    /// <summary>
+    /// Whether some integration of the table holds resources (<see cref="IAsyncDisposable"/>, <see cref="IDisposable"/>):
+    /// only then are its uses counted. The built-in kinds hold none, so their tables cost one volatile read per use.
+    /// </summary>
+    internal bool HoldsResources { get; } = new[] { connect, disconnect, defaultRoute, connectAuthorization?.Integration }
+        .Concat(customRoutes.Values)
+        .Any(route => route?.Integration is IAsyncDisposable or IDisposable);
+
     /// <summary>Every integration of the table, the <c>$connect</c> authorizer's included.</summary>
     internal IEnumerable<IRouteIntegration> Integrations =>
         customRoutes.Values.Concat([connect, disconnect, defaultRoute, connectAuthorization?.Integration])

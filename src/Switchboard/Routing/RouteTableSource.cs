@@ -18,13 +18,19 @@ internal sealed class RouteTableSource(RouteTable initial, ILogger<RouteTableSou
 
     /// <summary>
     /// The current table, held until the lease is disposed: a replaced table's integrations are disposed only once
-    /// every lease on it has ended. One volatile read and one interlocked increment.
+    /// every lease on it has ended. One volatile read, and one interlocked increment when the table has integrations
+    /// to dispose (<see cref="RouteTable.HoldsResources"/>; none of the built-in kinds has).
     /// </summary>
     public Lease Acquire()
     {
         while (true)
         {
             var table = _current;
+            if (!table.HoldsResources)
+            {
+                return new Lease(null, table);
+            }
+
             if (table.TryAddUse())
             {
                 return new Lease(this, table);
@@ -51,7 +57,7 @@ internal sealed class RouteTableSource(RouteTable initial, ILogger<RouteTableSou
 
     private void EndUse(RouteTable table)
     {
-        if (table.EndUse())
+        if (table.EndUse() && table.HoldsResources)
         {
             _ = DisposeIntegrationsAsync(table);
         }
@@ -87,7 +93,7 @@ internal sealed class RouteTableSource(RouteTable initial, ILogger<RouteTableSou
     }
 
     /// <summary>A unit of work's hold on one table; dispose it when the work ends (a default lease holds nothing).</summary>
-    internal readonly struct Lease(RouteTableSource source, RouteTable table) : IDisposable
+    internal readonly struct Lease(RouteTableSource? source, RouteTable table) : IDisposable
     {
         public RouteTable Table => table;
 

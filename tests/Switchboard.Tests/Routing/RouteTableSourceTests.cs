@@ -41,6 +41,16 @@ public sealed class RouteTableSourceTests
         Assert.False(current.Disposed.Task.IsCompleted);
     }
 
+    [Fact]
+    public void Acquire_OnATableWithNothingToDispose_CountsNoUse()
+    {
+        var source = new RouteTableSource(TableWith(new Switchboard.Integrations.Mock.MockIntegration(RouteResponse.WithBody("pong"))));
+
+        Assert.False(source.Current.HoldsResources);
+        using var lease = source.Acquire();
+        Assert.Same(source.Current, lease.Table);
+    }
+
     private static RouteTable TableWith(IRouteIntegration integration) =>
         new(RouteSelectionExpression.Parse("$request.body.action"), new Dictionary<string, CompiledRoute>(), connect: null, disconnect: null,
             new CompiledRoute(RouteTable.DefaultKey, integration, TwoWay: false, TimeSpan.FromSeconds(29)));
