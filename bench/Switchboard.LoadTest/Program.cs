@@ -1,11 +1,24 @@
 using System.Diagnostics;
 using Switchboard.LoadTest;
 
+if (args.Length > 0 && args[0] == "memory-limit")
+{
+    return await MemoryLimitRun.RunAsync(args.Skip(1).ToList());
+}
+
 // compare: starts each server in turn (a fresh process per server and connection count, in the order given),
 // runs every scenario, prints progress, then the table with ratios, and writes results.json, results.md and charts.
+// mass: thousands of connections ending at once, each phase on a fresh gateway (MassEvents).
+if (args.Length > 0 && args[0] == "mass")
+{
+    return await MassCommand.RunAsync(args);
+}
+
 if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] != "compare")
 {
     Console.WriteLine(Settings.Usage);
+    Console.WriteLine(MemoryLimitRun.Usage);
+    Console.WriteLine(MassSettings.Usage);
     return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
 }
 

@@ -12,6 +12,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 {
     public const string HookVariable = "SWITCHBOARD_LOADTEST_HOOK";
     public const string GcDoneMarker = "[loadtest-hook] gc done";
+    private const string HeapMarker = "[loadtest-hook] heap ";
 
     private readonly Process _process;
     private readonly Queue<string> _lastLines = new();
@@ -37,7 +38,17 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null)
+    /// <param name="kind">The server.</param>
+    /// <param name="repositoryRoot">Where its build output is.</param>
+    /// <param name="tls">Serve over TLS with the harness's certificate; null for plain TCP.</param>
+    /// <param name="sampleAllocations">Load the allocation sampler of the startup hook.</param>
+    /// <param name="perfMap">Write perf maps for profiling.</param>
+    /// <param name="connectBackend">The backend of Switchboard's <c>$connect</c> http integration; null for none.</param>
+    /// <param name="environment">More environment variables (DOTNET_GCHeapHardLimit).</param>
+    /// <param name="extraArguments">More command-line arguments, after (and so over) the kind's own.</param>
+    public static ServerProcess Start(
+        ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null,
+        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? extraArguments = null)
     {
         var port = FreePort();
         var workDirectory = Path.Combine(Path.GetTempPath(), $"switchboard-loadtest-{Environment.ProcessId}-{port}");
@@ -58,9 +69,14 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         info.ArgumentList.Add("--Logging:LogLevel:Microsoft=Warning");
-        foreach (var argument in kind.ExtraArguments(workDirectory, connectBackend))
+        foreach (var argument in kind.ExtraArguments(workDirectory, connectBackend).Concat(extraArguments ?? []))
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         info.Environment["DOTNET_STARTUP_HOOKS"] = typeof(ServerProcess).Assembly.Location;
@@ -118,6 +134,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public long ResidentBytes() => ProcStat.ResidentBytes(Pid);
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The managed heap's size after the last <see cref="CollectAndMeasureAsync"/>, in bytes.</summary>
+    public long HeapBytes { get; private set; }
+
     /// <summary>An aggressive, compacting full GC in the server (through the startup hook), then its VmRSS.</summary>
     public async Task<long> CollectAndMeasureAsync()
     {
@@ -158,21 +179,34 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM (a graceful shutdown).</summary>
+    public async Task SignalTerminateAsync()
+    {
+        using var term = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await term!.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to exit; its exit code, or null when it was still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            using (var term = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
+            await SignalTerminateAsync();
+            if (await WaitForExitAsync(TimeSpan.FromSeconds(20)) is null)
             {
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync();
@@ -208,6 +242,12 @@ internal sealed class ServerProcess : IAsyncDisposable
             {
                 _allocsDone?.TrySetResult();
                 _allocsDone = null;
+                return;
+            }
+
+            if (line.StartsWith(HeapMarker, StringComparison.Ordinal))
+            {
+                HeapBytes = long.Parse(line.AsSpan(HeapMarker.Length), System.Globalization.CultureInfo.InvariantCulture);
                 return;
             }
 

@@ -3,7 +3,8 @@ using System.Diagnostics.Tracing;
 
 // Loaded into each server the harness starts (DOTNET_STARTUP_HOOKS), inert unless SWITCHBOARD_LOADTEST_HOOK=1.
 // Commands, one per line on standard input, answered on standard output:
-//   gc       an aggressive, compacting full GC, so idle-memory figures are read after the same settle in every server
+//   gc       an aggressive, compacting full GC, so idle-memory figures are read after the same settle in every server;
+//            answers the managed heap's size after it, then "gc done"
 //   allocs   (with SWITCHBOARD_LOADTEST_ALLOCATIONS=1) the types sampled by the runtime's allocation ticks (one event
 //            per ~100 KB allocated) since the last "allocs", largest first — an allocation profile per scenario.
 #pragma warning disable CA1050 // The runtime looks the hook up as a type named StartupHook in the global namespace.
@@ -28,6 +29,7 @@ public static class StartupHook
                         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                         GC.WaitForPendingFinalizers();
                         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                        Console.Out.WriteLine($"[loadtest-hook] heap {GC.GetTotalMemory(forceFullCollection: false)}");
                         Console.Out.WriteLine("[loadtest-hook] gc done");
                         break;
                     case "allocs":

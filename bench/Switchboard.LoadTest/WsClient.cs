@@ -34,6 +34,7 @@ internal sealed class WsClient
     private int _fragmentsLength;
     private byte[]? _sendBuffer;
     private int _closed;
+    private int _closeSent;
 
     private WsClient(Socket socket, SslStream? tls, Fleet? fleet, int index)
     {
@@ -51,6 +52,9 @@ internal sealed class WsClient
     public string? Id { get; set; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>The status code of the server's close frame, once one arrived (1005 when it carried none); null before.</summary>
+    public int? ServerCloseCode { get; private set; }
 
     /// <summary>
     /// Connects from <paramref name="source"/> (port chosen at connect time, so every source address has its own
@@ -111,6 +115,13 @@ internal sealed class WsClient
                 var (echo, pong, close) = ProcessBuffered();
                 if (close)
                 {
+                    // The server began the closing handshake: answer with its code, as a browser does, so the
+                    // server need not wait its close timeout for the reply.
+                    if (Interlocked.Exchange(ref _closeSent, 1) == 0)
+                    {
+                        await SendCloseFrameAsync((ushort)ServerCloseCode!.Value);
+                    }
+
                     break;
                 }
 
@@ -208,6 +219,22 @@ internal sealed class WsClient
         }
     }
 
+    /// <summary>Starts the closing handshake: sends a close frame with <paramref name="code"/>; the receive loop ends at the server's.</summary>
+    public ValueTask<int> SendCloseAsync(ushort code)
+    {
+        Volatile.Write(ref _closeSent, 1);
+        return SendCloseFrameAsync(code);
+    }
+
+    /// <summary>Tears the TCP connection down without a close frame or FIN: a reset (SO_LINGER 0), as a crashed client's host would.</summary>
+    public void Reset()
+    {
+        MarkClosed();
+        _socket.LingerState = new LingerOption(true, 0);
+        _tls?.Dispose();
+        _socket.Dispose();
+    }
+
     public void Close()
     {
         MarkClosed();
@@ -272,6 +299,13 @@ internal sealed class WsClient
         }
 
         return header + payload.Length;
+    }
+
+    private ValueTask<int> SendCloseFrameAsync(ushort code)
+    {
+        Span<byte> payload = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, code == 1005 ? (ushort)1000 : code);
+        return SendAsync(MaskedFrame(0x8, payload, _mask));
     }
 
     private void MarkClosed()
@@ -366,6 +400,7 @@ internal sealed class WsClient
 
                     break;
                 case 0x8:
+                    ServerCloseCode = payloadLength >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005;
                     return (-1, false, true);
                 case 0x9:
                     pong = true;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Switchboard.Redis;
 
-/// <summary>Every log line of the Redis registry and backplane, with stable event ids (200–299).</summary>
+/// <summary>Every log line of the Redis registry and backplane, with stable event ids (200–299, and 89).</summary>
 internal static partial class RedisLog
 {
     [LoggerMessage(200, LogLevel.Information, "Node {NodeId} connected to Redis {Endpoints} (key prefix '{Prefix}')")]
@@ -46,6 +46,9 @@ internal static partial class RedisLog
 
     [LoggerMessage(214, LogLevel.Warning, "Redis removals of {Count} connection(s) that closed while Redis was unreachable were retried")]
     public static partial void PendingRemovalsRetried(ILogger logger, int count);
+
+    [LoggerMessage(89, LogLevel.Information, "Node {NodeId} reconnected to Redis or found its liveness key gone: it sweeps for dead nodes again in {NodeTimeout}, once the other nodes had the time to renew theirs")]
+    public static partial void SweepDeferred(ILogger logger, string nodeId, TimeSpan nodeTimeout);
 
     [LoggerMessage(215, LogLevel.Warning, "Dropped a forwarded {Operation} from node {NodeId} that arrived after its deadline (this node was stalled, or the clocks disagree); the sender answered 503")]
     public static partial void StaleRequestDropped(ILogger logger, string operation, string nodeId);

@@ -20,6 +20,10 @@ namespace Switchboard.Redis;
 /// <item>A heartbeat that finds the node's key gone (Redis restarted empty, or the node was out of touch long enough
 /// to be declared dead), and a heartbeat right after any reconnect to Redis, re-register every connection the node
 /// still holds; a heartbeat that succeeds retries the removals that failed meanwhile.</item>
+/// <item>After such a heartbeat the node does not sweep for one <see cref="RedisScaleOutOptions.NodeTimeout"/>: what
+/// expired its key (Redis paused or down longer than the timeout, restarted from its data) has expired the other
+/// nodes' keys too, and they need a heartbeat to renew them. Sweeping at once would purge live nodes' entries and send
+/// <c>$disconnect</c> for connections that are still open.</item>
 /// <item>A graceful stop removes whatever the node still holds, then its key, so other nodes answer 410 for its
 /// connections at once instead of after the node timeout.</item>
 /// </list>
@@ -39,6 +43,7 @@ internal sealed class RedisNodeLiveness : IHostedService, IDisposable
     private TaskCompletionSource _wake = NewWake();
     private Task? _heartbeatLoop;
     private long _lastHeartbeatMs;
+    private DateTimeOffset _sweepNotBefore = DateTimeOffset.MinValue;
     private bool _heartbeatFailing;
     private int _reRegisterRequested;
 
@@ -142,6 +147,11 @@ internal sealed class RedisNodeLiveness : IHostedService, IDisposable
                 continue;
             }
 
+            if (_time.GetUtcNow() < _sweepNotBefore)
+            {
+                continue;
+            }
+
             try
             {
                 await SweepAsync().ConfigureAwait(false);
@@ -160,9 +170,17 @@ internal sealed class RedisNodeLiveness : IHostedService, IDisposable
             RedisScripts.Heartbeat,
             [_keys.Alive(_node.Id), _keys.Nodes],
             [_node.Id, (long)_options.NodeTimeout.TotalMilliseconds]).ConfigureAwait(false);
-        Interlocked.Exchange(ref _lastHeartbeatMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var joined = Interlocked.Exchange(ref _lastHeartbeatMs, _time.GetUtcNow().ToUnixTimeMilliseconds()) != 0;
+        var reconnected = Interlocked.Exchange(ref _reRegisterRequested, 0) == 1;
 
-        if ((Interlocked.Exchange(ref _reRegisterRequested, 0) == 1 || existed == 0) && _registry.HeldCount > 0)
+        // Not when joining: a new node's key is always missing, which says nothing about the others'.
+        if (joined && (reconnected || existed == 0))
+        {
+            _sweepNotBefore = _time.GetUtcNow() + _options.NodeTimeout;
+            RedisLog.SweepDeferred(_logger, _node.Id, _options.NodeTimeout);
+        }
+
+        if ((reconnected || existed == 0) && _registry.HeldCount > 0)
         {
             try
             {

@@ -111,6 +111,34 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task AfterSigkill_ADisconnectThatKeepsFailing_IsGivenUpAtTheRetryWindow_AndLeavesTheOutbox()
+    {
+        using var directory = new TemporaryDirectory();
+        await using var backend = await RecordingBackend.StartAsync();
+        backend.Respond("disconnect", _ => Task.FromResult((503, "down for good")));
+        var definition = await backend.WriteDisconnectDefinitionAsync(directory.Path);
+        var shortWindow = new Dictionary<string, string> { ["Switchboard__Limits__LostDisconnectRetryWindow"] = "00:00:02" };
+
+        string lostId;
+        await using (var crashed = await ServerProcess.StartAsync(directory.Path, ["--definition", definition], environment: shortWindow))
+        {
+            await using var client = await crashed.ConnectAsync();
+            lostId = await client.WhoAmIAsync();
+            await crashed.KillAsync();
+            client.Socket.Abort();
+        }
+
+        await using var restarted = await ServerProcess.StartAsync(directory.Path, ["--definition", definition], environment: shortWindow);
+
+        // Tried at once and after the 1 s backoff; the next wait (2 s) would end past the window, so it is given up.
+        Assert.Equal(lostId, (await backend.NextEventAsync("$disconnect", TimeSpan.FromSeconds(30))).ConnectionId);
+        Assert.Equal(lostId, (await backend.NextEventAsync("$disconnect", TimeSpan.FromSeconds(30))).ConnectionId);
+        await restarted.WaitForOutputAsync($"$disconnect for connection {lostId}, lost with its gateway node, given up after 2 attempt(s)", timeout: TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(() => Task.FromResult(CountRows(directory.Path, "lost_connections") == 0), TimeSpan.FromSeconds(30), "the outbox to empty");
+        Assert.False(backend.TryTakeEvent(out var extra), $"unexpected {extra?.RouteKey} for {extra?.ConnectionId}");
+    }
+
+    [Fact]
     public async Task Sigterm_ClosesClientsWith1001_RunsDisconnect_ExitsWith0_AndLeavesNoEntries()
     {
         using var directory = new TemporaryDirectory();

@@ -24,10 +24,14 @@ public sealed class Cluster : IAsyncDisposable
     private readonly List<ServerProcess> _retired = [];
 
     private readonly string[] _extraArguments;
+    private readonly bool _behindProxies;
 
-    private Cluster(RedisServer redis, string[] extraArguments) => (Redis, _extraArguments) = (redis, extraArguments);
+    private Cluster(RedisServer redis, bool behindProxies, string[] extraArguments) => (Redis, _behindProxies, _extraArguments) = (redis, behindProxies, extraArguments);
 
     public RedisServer Redis { get; }
+
+    /// <summary>With <see cref="ClusterShape.BehindProxies"/>: each node's own proxy to Redis, by the node's process id.</summary>
+    public Dictionary<int, TcpProxy> Proxies { get; } = [];
 
     /// <summary>The running nodes; index 0 is "A", 1 "B", 2 "C".</summary>
     public List<ServerProcess> Nodes { get; } = [];
@@ -35,12 +39,16 @@ public sealed class Cluster : IAsyncDisposable
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Starts Redis and <paramref name="nodes"/> nodes, each also given <paramref name="extraArguments"/> (a <c>--definition</c>, say).</summary>
-    public static async Task<Cluster> StartAsync(int nodes = 3, params string[] extraArguments)
+    public static Task<Cluster> StartAsync(int nodes = 3, params string[] extraArguments) =>
+        StartAsync(new ClusterShape(nodes), extraArguments);
+
+    /// <summary>Starts Redis and the nodes as <paramref name="shape"/> says, each node also given <paramref name="extraArguments"/>.</summary>
+    public static async Task<Cluster> StartAsync(ClusterShape shape, params string[] extraArguments)
     {
-        var cluster = new Cluster(await RedisServer.StartAsync(), extraArguments);
+        var cluster = new Cluster(await RedisServer.StartAsync(shape.PersistentRedis), shape.BehindProxies, extraArguments);
         try
         {
-            cluster.Nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, nodes).Select(_ => cluster.StartNodeAsync())));
+            cluster.Nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, shape.Nodes).Select(_ => cluster.StartNodeAsync())));
         }
         catch
         {
@@ -51,8 +59,26 @@ public sealed class Cluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>Starts one more node process (not added to <see cref="Nodes"/>).</summary>
-    public Task<ServerProcess> StartNodeAsync() => ServerProcess.StartAsync(_directory.Path, [.. NodeArguments(Redis.Configuration), .. _extraArguments]);
+    /// <summary>Starts one more node process (not added to <see cref="Nodes"/>); behind a proxy of its own when the cluster's nodes are.</summary>
+    public async Task<ServerProcess> StartNodeAsync()
+    {
+        if (!_behindProxies)
+        {
+            return await ServerProcess.StartAsync(_directory.Path, [.. NodeArguments(Redis.Configuration), .. _extraArguments]);
+        }
+
+        var proxy = TcpProxy.Start(Redis.Port);
+        var node = await ServerProcess.StartAsync(_directory.Path, [.. NodeArguments($"127.0.0.1:{proxy.Port}"), .. _extraArguments]);
+        lock (Proxies)
+        {
+            Proxies[node.ProcessId] = proxy;
+        }
+
+        return node;
+    }
+
+    /// <summary>The proxy between <paramref name="node"/> and Redis (<see cref="ClusterShape.BehindProxies"/>).</summary>
+    public TcpProxy ProxyOf(ServerProcess node) => Proxies[node.ProcessId];
 
     public static string[] NodeArguments(string redisConfiguration) =>
     [
@@ -104,6 +130,19 @@ public sealed class Cluster : IAsyncDisposable
 
     public Task<List<string>> ListAsync(ServerProcess via) => ServerProcessClients.ListAllIdsAsync(Http, via.ManagementEndpoint());
 
+    /// <summary>True when <paramref name="via"/> lists exactly <paramref name="ids"/>; false also while it cannot list (503).</summary>
+    public async Task<bool> ListsExactlyAsync(ServerProcess via, IEnumerable<string> ids)
+    {
+        try
+        {
+            return (await ListAsync(via)).SequenceEqual(ids.Order(StringComparer.Ordinal));
+        }
+        catch (HttpRequestException exception) when (exception.StatusCode == HttpStatusCode.ServiceUnavailable)
+        {
+            return false;
+        }
+    }
+
     public async Task<(HttpStatusCode Status, JsonDocument Body)> HealthAsync(ServerProcess node)
     {
         using var response = await Http.GetAsync(new Uri(node.BaseUri, "health"));
@@ -145,11 +184,21 @@ public sealed class Cluster : IAsyncDisposable
             await node.DisposeAsync();
         }
 
+        foreach (var proxy in Proxies.Values)
+        {
+            await proxy.DisposeAsync();
+        }
+
         await Redis.DisposeAsync();
         Http.Dispose();
         _directory.Dispose();
     }
 }
+
+/// <param name="Nodes">How many nodes start.</param>
+/// <param name="PersistentRedis">Redis keeps its data across a kill and restart (<see cref="RedisServer.StartAsync"/>).</param>
+/// <param name="BehindProxies">Each node reaches Redis through a <see cref="TcpProxy"/> of its own (<see cref="Cluster.ProxyOf"/>).</param>
+public sealed record ClusterShape(int Nodes = 3, bool PersistentRedis = false, bool BehindProxies = false);
 
 /// <summary>Tests that run gateway processes run alone: each process needs a core to start and answer in time.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -46,7 +46,7 @@ public sealed class LostConnectionDisconnectTests
 
         // Delivered and completed: nothing owed or taken is left, and no second copy was sent.
         await using var redis = await RedisInspection.ConnectAsync(cluster.Redis.Configuration);
-        await cluster.EventuallyAsync(async () => await OwedOrTakenAsync(redis) == 0, "the outbox to empty");
+        await cluster.EventuallyAsync(async () => await RedisInspection.OwedOrTakenAsync(redis) == 0, "the outbox to empty");
         Assert.False(backend.TryTakeEvent(out var extra), $"unexpected {extra?.RouteKey} for {extra?.ConnectionId}");
         Assert.NotEqual(idA, first.ConnectionId);
     }
@@ -111,26 +111,13 @@ public sealed class LostConnectionDisconnectTests
         var resent = await backend.NextEventAsync("$disconnect", Cluster.Bound);
         Assert.Equal(id, resent.ConnectionId);
         Assert.Equal(undelivered.RequestContext.GetProperty("connectedAt").GetInt64(), resent.RequestContext.GetProperty("connectedAt").GetInt64());
-        await cluster.EventuallyAsync(async () => await OwedOrTakenAsync(redis) == 0, "the outbox to empty");
-    }
-
-    /// <summary>Entries in the outbox plus those taken by any node.</summary>
-    private static async Task<long> OwedOrTakenAsync(ConnectionMultiplexer redis)
-    {
-        var database = redis.GetDatabase();
-        var total = await database.ListLengthAsync("switchboard:lost");
-        foreach (var key in TakenLists(redis))
-        {
-            total += await database.ListLengthAsync(key);
-        }
-
-        return total;
+        await cluster.EventuallyAsync(async () => await RedisInspection.OwedOrTakenAsync(redis) == 0, "the outbox to empty");
     }
 
     /// <summary>The node holding a taken entry, from its list's name <c>switchboard:node:{node}:lost</c>.</summary>
     private static async Task<string> TakerAsync(ConnectionMultiplexer redis)
     {
-        foreach (var key in TakenLists(redis))
+        foreach (var key in RedisInspection.TakenLists(redis))
         {
             if (await redis.GetDatabase().ListLengthAsync(key) > 0)
             {
@@ -140,7 +127,4 @@ public sealed class LostConnectionDisconnectTests
 
         throw new InvalidOperationException("no node holds a taken entry");
     }
-
-    private static IEnumerable<RedisKey> TakenLists(ConnectionMultiplexer redis) =>
-        redis.GetServers().Single().Keys(pattern: "switchboard:node:*:lost");
 }

@@ -73,4 +73,21 @@ internal static class RedisInspection
 {
     public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration) =>
         await ConnectionMultiplexer.ConnectAsync(configuration + ",abortConnect=false,allowAdmin=true");
+
+    /// <summary>Owed <c>$disconnect</c> events (default key prefix): entries in the outbox plus those taken by any node.</summary>
+    public static async Task<long> OwedOrTakenAsync(ConnectionMultiplexer redis)
+    {
+        var database = redis.GetDatabase();
+        var total = await database.ListLengthAsync("switchboard:lost");
+        foreach (var key in TakenLists(redis))
+        {
+            total += await database.ListLengthAsync(key);
+        }
+
+        return total;
+    }
+
+    /// <summary>The nodes' lists of taken outbox entries, <c>switchboard:node:{node}:lost</c>.</summary>
+    public static IEnumerable<RedisKey> TakenLists(ConnectionMultiplexer redis) =>
+        redis.GetServers().Single().Keys(pattern: "switchboard:node:*:lost");
 }

@@ -209,6 +209,45 @@ public sealed class RedisRegistryTests : IAsyncLifetime
         Assert.Equal(WholeMilliseconds(time.GetUtcNow()), node.Liveness.LastHeartbeat);
     }
 
+    [Fact]
+    public async Task ANodeThatFindsItsKeyGone_SweepsOnlyANodeTimeoutLater_SoNodesWhoseKeysExpiredWithItsAreNotPurged()
+    {
+        var time = new ObservableFakeTimeProvider();
+        var heartbeat = TimeSpan.FromSeconds(2);
+        var nodeTimeout = TimeSpan.FromSeconds(10);
+        await using var node = await RedisRegistryNode.StartAsync(_redis.Configuration, _prefix, heartbeat, nodeTimeout, time);
+        var alive = $"{_prefix}:alive:{node.Node.Id}";
+        var other = Record("node-other");
+        var otherEntry = $"{_prefix}:connection:{other.ConnectionId}";
+        await node.Registry.AddAsync(other, CancellationToken.None);
+
+        // As after Redis was paused or down longer than the node timeout: this node's key expired, and so had the
+        // other node's (which has none here). The heartbeat that finds its key gone must not sweep.
+        await time.WaitForTimerAsync(heartbeat);
+        await Inspect.KeyDeleteAsync(alive);
+        time.Advance(heartbeat);
+        var deferredAt = time.GetUtcNow();
+        await time.WaitForTimerAsync(heartbeat, count: 2);
+        Assert.True(await Inspect.KeyExistsAsync(alive));
+        Assert.True(await Inspect.KeyExistsAsync(otherEntry));
+
+        // Nor any heartbeat until the other node has had a node timeout to renew its key.
+        for (var beat = 3; time.GetUtcNow() + heartbeat < deferredAt + nodeTimeout; beat++)
+        {
+            time.Advance(heartbeat);
+            await time.WaitForTimerAsync(heartbeat, count: beat);
+            Assert.True(await Inspect.KeyExistsAsync(otherEntry), $"purged at heartbeat {beat}, within the node timeout");
+        }
+
+        // It did not: it is dead, and the next sweeps purge it.
+        for (var beat = 0; beat < 2; beat++)
+        {
+            time.Advance(heartbeat);
+        }
+
+        await EventuallyAsync(async () => !await Inspect.KeyExistsAsync(otherEntry), "the dead node's entry to be purged after the node timeout");
+    }
+
     private static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 
     private static ConnectionRecord Record(string nodeId)

@@ -52,7 +52,14 @@ public sealed class RecordingBackend : IAsyncDisposable
     /// Writes <c>api.json</c> in <paramref name="directory"/> for the real executable: the demo's <c>whoami</c> route and a
     /// <c>$disconnect</c> that posts to this backend's <c>disconnect</c> path; returns its path.
     /// </summary>
-    public async Task<string> WriteDisconnectDefinitionAsync(string directory)
+    public Task<string> WriteDisconnectDefinitionAsync(string directory) => WriteDefinitionAsync(directory, "$disconnect");
+
+    /// <summary>
+    /// Writes <c>api.json</c> in <paramref name="directory"/> for the real executable: the demo's <c>whoami</c> route, and
+    /// each of <paramref name="routeKeys"/> as an HTTP integration that posts to this backend's path named after it
+    /// without the <c>$</c> (<c>$connect</c> → <c>connect</c>); returns its path.
+    /// </summary>
+    public async Task<string> WriteDefinitionAsync(string directory, params string[] routeKeys)
     {
         var definition = Path.Combine(directory, "api.json");
         await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
@@ -60,11 +67,9 @@ public sealed class RecordingBackend : IAsyncDisposable
             Switchboard = new
             {
                 Stage = "production",
-                Routes = new object[]
-                {
-                    new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true },
-                    new { RouteKey = "$disconnect", Integration = new { Type = "http", Uri = UriFor("disconnect").ToString() } },
-                },
+                Routes = routeKeys
+                    .Select(routeKey => (object)new { RouteKey = routeKey, Integration = new { Type = "http", Uri = UriFor(routeKey.TrimStart('$')).ToString() } })
+                    .Prepend(new { RouteKey = "whoami", Integration = new { Type = "inprocess", Handler = "demo.whoami" }, TwoWay = true }),
             },
         }));
         return definition;

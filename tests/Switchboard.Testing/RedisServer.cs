@@ -4,7 +4,9 @@ using System.Globalization;
 namespace Switchboard.Testing;
 
 /// <summary>
-/// A real redis-server of the test's own, on a free loopback port, without persistence; stopped by its process id.
+/// A real redis-server of the test's own, on a free loopback port, without persistence unless asked (then an
+/// append-only file synced on every write, so a SIGKILL loses nothing Redis acknowledged); stopped by its process id.
+/// <c>DEBUG</c> is enabled for local clients (tests pause Redis with <c>DEBUG SLEEP</c>).
 /// When redis-server is not installed, <see cref="StartAsync"/> fails with a message saying how to install it (also,
 /// and deliberately, under <c>CI=true</c>: a Redis suite that silently skips proves nothing).
 /// </summary>
@@ -12,9 +14,14 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
+    private readonly TemporaryDirectory? _dataDirectory;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, bool persistent)
+    {
+        Port = port;
+        _dataDirectory = persistent ? new TemporaryDirectory() : null;
+    }
 
     public int Port { get; }
 
@@ -25,9 +32,10 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a server; <paramref name="persistent"/> keeps its data across <see cref="KillAsync"/> and <see cref="RestartAsync"/>.</summary>
+    public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(ServerProcess.FreePort());
+        var server = new RedisServer(ServerProcess.FreePort(), persistent);
         await server.StartProcessAsync();
         return server;
     }
@@ -48,10 +56,14 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server again on the same port, empty (as a restarted Redis without persistence is).</summary>
+    /// <summary>Starts the server again on the same port: empty (as a restarted Redis without persistence is), or with its data when persistent.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
-    public ValueTask DisposeAsync() => new(KillAsync());
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _dataDirectory?.Dispose();
+    }
 
     private async Task StartProcessAsync()
     {
@@ -62,7 +74,11 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        string[] persistence = _dataDirectory is { } data
+            ? ["--dir", data.Path, "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+            : ["--save", "", "--appendonly", "no"];
+        string[] arguments = ["--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--protected-mode", "yes", "--enable-debug-command", "local", .. persistence];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

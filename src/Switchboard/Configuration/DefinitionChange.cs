@@ -17,8 +17,8 @@ internal sealed class DefinitionChange
     /// timeouts, concurrency limits, two-way flags and the <c>$connect</c> authorizer; the selection expression; the
     /// stage variables; the default integration timeout) and the limits services read from <see cref="LimitsSource"/>.
     /// Everything else is read once at startup by the services that use it — among the limits,
-    /// <c>MaxConnections</c> (it sizes Kestrel's socket limit and the file budget) and
-    /// <c>MaxIntegrationConnectionsPerBackend</c> (the HTTP client's connection pool is built once).
+    /// <c>MaxConnections</c> (it sizes Kestrel's socket limit and the file budget), <c>MaxQueuedBytesPerNode</c> (the
+    /// node's outbound budget) and <c>MaxIntegrationConnectionsPerBackend</c> (the HTTP client's connection pool is built once).
     /// </summary>
     public static readonly IReadOnlyList<string> ReloadablePrefixes =
     [

@@ -22,8 +22,9 @@ public sealed class LimitsOptions
     /// <summary>
     /// WebSocket connections this node holds at most; further handshakes are answered 503. 0 (the default) derives it
     /// from the process's open-file limit (<c>ulimit -n</c>), keeping room for the process's own files, HTTP
-    /// integrations and management calls (see docs/security.md); no limit where there is none (Windows). Kestrel then
-    /// accepts at most this many sockets plus a 1/32 share (at least 32) for other requests.
+    /// integrations and management calls (see docs/security.md), and from the memory the GC may use, at 16 KB each
+    /// after 32 MB for the process and <see cref="MaxQueuedBytesPerNode"/> (see docs/reliability.md); whichever is lower. Kestrel then accepts at most this
+    /// many sockets plus a 1/32 share (at least 32) for other requests.
     /// </summary>
     public int MaxConnections { get; set; }
 
@@ -58,6 +59,16 @@ public sealed class LimitsOptions
     public int MaxQueuedBytesPerConnection { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Bytes that may wait in all outbound queues of this node together (frames, their payloads and the queue entries;
+    /// a broadcast's frame counts once, however many queues hold it), up to when each is handed to the transport. A send
+    /// that would go beyond it is refused as at a full connection queue: <c>PostToConnection</c> answers 429, a broadcast
+    /// skips the client and counts a drop. 0 (the default) derives it: a quarter of the memory the GC may use
+    /// (<c>GCMemoryInfo.TotalAvailableMemoryBytes</c>, which honours <c>DOTNET_GCHeapHardLimit</c> and a container's
+    /// memory limit), so that <c>MaxQueuedBytesPerConnection</c> × many slow clients cannot exhaust the heap.
+    /// </summary>
+    public long MaxQueuedBytesPerNode { get; set; }
+
+    /// <summary>
     /// A client that had a message dropped at its queue's bound (or that sends pings faster than it reads their pongs)
     /// and has not caught up with its queue within this time is closed with 1008 "Client is not reading": it is not
     /// reading what the gateway sends it, and its queue would otherwise hold memory for as long as it stays connected.
@@ -79,4 +90,10 @@ public sealed class LimitsOptions
 
     /// <summary>How long a graceful shutdown waits for connections to close and <c>$disconnect</c> to run.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long after a node's loss is found an undelivered <c>$disconnect</c> for one of its connections is still retried
+    /// (with backoff from 1 s to 1 min); after it, the <c>$disconnect</c> is given up (log event 74) and leaves the outbox.
+    /// </summary>
+    public TimeSpan LostDisconnectRetryWindow { get; set; } = TimeSpan.FromMinutes(10);
 }

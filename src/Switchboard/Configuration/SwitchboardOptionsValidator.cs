@@ -25,9 +25,10 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
 
     /// <summary>
     /// Every problem in <paramref name="options"/> for a process with <paramref name="openFileLimit"/> open files
-    /// (null: no limit); integration kinds and route handlers are those registered in <paramref name="services"/>.
+    /// (null: no limit) and <paramref name="availableMemoryBytes"/> for the GC (null: what this process has);
+    /// integration kinds and route handlers are those registered in <paramref name="services"/>.
     /// </summary>
-    public static List<string> Collect(SwitchboardOptions options, IServiceProvider services, long? openFileLimit)
+    public static List<string> Collect(SwitchboardOptions options, IServiceProvider services, long? openFileLimit, long? availableMemoryBytes = null)
     {
         var kinds = new RegisteredIntegrationKinds(services);
         var errors = new List<string>();
@@ -62,7 +63,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
 
         ValidateLimits(options.Limits, Error);
-        ValidateBudget(options, openFileLimit, Error);
+        ValidateBudget(options, openFileLimit, availableMemoryBytes ?? MemoryLimit.AvailableBytes, Error);
 
         for (var i = 0; i < options.Management.AllowedOrigins.Count; i++)
         {
@@ -139,15 +140,20 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         }
     }
 
-    private static void ValidateBudget(SwitchboardOptions options, long? openFileLimit, Action<string, string> error)
+    private static void ValidateBudget(SwitchboardOptions options, long? openFileLimit, long availableMemoryBytes, Action<string, string> error)
     {
-        if (options.Limits.MaxConnections != 0 || options.Limits.MaxIntegrationConnectionsPerBackend <= 0)
+        if (options.Limits.MaxConnections != 0 || options.Limits.MaxIntegrationConnectionsPerBackend <= 0 || options.Limits.MaxQueuedBytesPerNode < 0)
         {
             return;
         }
 
-        var budget = ConnectionBudget.For(options, openFileLimit);
-        if (budget.IsLimited && budget.MaxConnections < 1)
+        var budget = ConnectionBudget.For(options, openFileLimit, availableMemoryBytes);
+        if (budget.MaxConnections < 1 && budget.AvailableMemoryBytes is { } memory)
+        {
+            const long MiB = 1024 * 1024;
+            error("Limits:MaxConnections", $"the memory the GC may use ({memory / MiB} MB) leaves no room for connections after {ConnectionBudget.ReservedHeapBytes / MiB} MB for the process and {OutboundBudget.BytesFor(options.Limits, memory) / MiB} MB for outbound queues (Limits:MaxQueuedBytesPerNode); raise the memory limit (DOTNET_GCHeapHardLimit, the container's) or lower Limits:MaxQueuedBytesPerNode");
+        }
+        else if (budget.MaxConnections < 1)
         {
             error("Limits:MaxConnections", $"the open-file limit ({openFileLimit}) leaves no room for connections after {ConnectionBudget.ReservedFiles} files for the process and {budget.IntegrationFiles} for HTTP integrations; raise it (ulimit -n) or lower Limits:MaxIntegrationConnectionsPerBackend");
         }
@@ -179,6 +185,11 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         Positive(nameof(limits.MaxInFlightMessagesPerConnection), limits.MaxInFlightMessagesPerConnection);
         Positive(nameof(limits.MaxFramesPerMessage), limits.MaxFramesPerMessage);
         Positive(nameof(limits.MaxIntegrationConnectionsPerBackend), limits.MaxIntegrationConnectionsPerBackend);
+        if (limits.MaxQueuedBytesPerNode != 0 && limits.MaxQueuedBytesPerNode < limits.MaxPostBytes)
+        {
+            error("Limits:MaxQueuedBytesPerNode", $"must be zero (derived from the memory the GC may use) or at least Limits:MaxPostBytes ({limits.MaxPostBytes}) (got {limits.MaxQueuedBytesPerNode})");
+        }
+
         if (limits.MaxConnections < 0)
         {
             error("Limits:MaxConnections", $"must be zero (derived from the open-file limit) or positive (got {limits.MaxConnections})");
@@ -188,6 +199,7 @@ internal sealed class SwitchboardOptionsValidator(IServiceProvider services) : I
         PositiveTime(nameof(limits.CloseTimeout), limits.CloseTimeout);
         PositiveTime(nameof(limits.SlowClientTimeout), limits.SlowClientTimeout);
         PositiveTime(nameof(limits.ShutdownTimeout), limits.ShutdownTimeout);
+        PositiveTime(nameof(limits.LostDisconnectRetryWindow), limits.LostDisconnectRetryWindow);
         if (limits.IntegrationTimeout < MinIntegrationTimeout || limits.IntegrationTimeout > MaxIntegrationTimeout)
         {
             error("Limits:IntegrationTimeout", $"{limits.IntegrationTimeout} is outside {MinIntegrationTimeout.TotalMilliseconds:0} ms to {MaxIntegrationTimeout.TotalMinutes:0} minutes");

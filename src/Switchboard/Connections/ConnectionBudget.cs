@@ -3,8 +3,9 @@ using Switchboard.Configuration;
 namespace Switchboard.Connections;
 
 /// <summary>
-/// How many sockets this node may hold, so that it never reaches the process's open-file limit: a .NET process that
-/// runs out of descriptors aborts ("Out of memory.", SIGABRT) instead of refusing one more connection.
+/// How many sockets this node may hold, so that it never reaches the process's open-file limit nor the memory the GC
+/// may use: a .NET process that runs out of descriptors aborts ("Out of memory.", SIGABRT), and one that runs out of
+/// heap aborts too, instead of refusing one more connection.
 /// </summary>
 /// <remarks>
 /// The descriptors are split as follows (<c>N</c> is the open-file limit, see docs/security.md):
@@ -17,11 +18,28 @@ namespace Switchboard.Connections;
 /// being answered, a 503 included), each with two more files for a registry reader connection.</item>
 /// <item>The rest, <see cref="MaxConnections"/>, for WebSocket connections.</item>
 /// </list>
+/// <para>
+/// Memory is split likewise: of what the GC may use (<see cref="MemoryLimit.AvailableBytes"/>), <see cref="ReservedHeapBytes"/>
+/// for the process and the outbound budget (<see cref="OutboundBudget"/>) are set aside, and each connection is given
+/// <see cref="HeapBytesPerConnection"/> of the rest. The lower of the two caps applies.
+/// </para>
 /// </remarks>
 internal sealed class ConnectionBudget
 {
     /// <summary>Descriptors kept for the process itself, about 1.7 times what it holds at idle.</summary>
     public const int ReservedFiles = 384;
+
+    /// <summary>
+    /// Heap kept for the process whatever its connections: its managed heap at idle after startup (about 12 MB
+    /// measured), handshakes and integration calls in flight, Kestrel's buffer pool, with room to spare.
+    /// </summary>
+    public const long ReservedHeapBytes = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Heap one connection is given: about twice what an idle connection was measured to hold (docs/reliability.md,
+    /// "Memory limits"), so that connections that also receive and send messages still fit.
+    /// </summary>
+    public const long HeapBytesPerConnection = 16 * 1024;
 
     /// <summary>The least room kept for sockets that are not WebSockets.</summary>
     private const int MinOtherSockets = 32;
@@ -32,8 +50,9 @@ internal sealed class ConnectionBudget
     // Sockets the direct-upgrade middleware holds (see TryOpenSocket).
     private int _openSockets;
 
-    private ConnectionBudget(int maxConnections, int otherSockets, long? openFileLimit, int integrationFiles, bool derived)
+    private ConnectionBudget(int maxConnections, int otherSockets, long? openFileLimit, int integrationFiles, bool derived, long? availableMemoryBytes = null)
     {
+        AvailableMemoryBytes = availableMemoryBytes;
         MaxConnections = maxConnections;
         OtherSockets = otherSockets;
         OpenFileLimit = openFileLimit;
@@ -50,10 +69,13 @@ internal sealed class ConnectionBudget
     /// <summary>The open-file limit the budget was derived from; null where there is none.</summary>
     public long? OpenFileLimit { get; }
 
+    /// <summary>The memory the GC may use, when <see cref="MaxConnections"/> was derived from it (it was lower than the open-file cap); else null.</summary>
+    public long? AvailableMemoryBytes { get; }
+
     /// <summary>Descriptors kept for HTTP integrations.</summary>
     public int IntegrationFiles { get; }
 
-    /// <summary>True when <see cref="MaxConnections"/> was derived from the open-file limit rather than configured.</summary>
+    /// <summary>True when <see cref="MaxConnections"/> was derived from the open-file limit or memory rather than configured.</summary>
     public bool Derived { get; }
 
     /// <summary>True when there is a limit at all (a configured one, or an open-file limit to derive one from).</summary>
@@ -104,8 +126,11 @@ internal sealed class ConnectionBudget
         }
     }
 
-    /// <summary>The budget for <paramref name="options"/> under an open-file limit of <paramref name="openFileLimit"/> (null: none).</summary>
-    public static ConnectionBudget For(SwitchboardOptions options, long? openFileLimit)
+    /// <summary>
+    /// The budget for <paramref name="options"/> under an open-file limit of <paramref name="openFileLimit"/> (null:
+    /// none) with <paramref name="availableMemoryBytes"/> for the GC.
+    /// </summary>
+    public static ConnectionBudget For(SwitchboardOptions options, long? openFileLimit, long availableMemoryBytes)
     {
         var limits = options.Limits;
         var integrationFiles = (int)Math.Min(int.MaxValue, (long)limits.MaxIntegrationConnectionsPerBackend * HttpBackendCount(options));
@@ -114,17 +139,27 @@ internal sealed class ConnectionBudget
             return new ConnectionBudget(limits.MaxConnections, OtherSocketsFor(limits.MaxConnections), openFileLimit, integrationFiles, derived: false);
         }
 
+        var memoryCap = MemoryCap(limits, availableMemoryBytes);
         if (openFileLimit is not { } limit)
         {
-            return new ConnectionBudget(int.MaxValue, 0, null, integrationFiles, derived: false);
+            return new ConnectionBudget(memoryCap, OtherSocketsFor(memoryCap), null, integrationFiles, derived: true, availableMemoryBytes);
         }
 
         // Each WebSocket costs one descriptor and each other socket three, and there are max(32, M/32) of those:
         // the largest M with M + 3 * max(32, M/32) <= rest.
         var rest = limit - ReservedFiles - integrationFiles;
-        var maxConnections = Math.Min(rest - (MinOtherSockets * (1 + FilesPerOtherSocket)), rest * 32 / 35);
-        maxConnections = Math.Clamp(maxConnections, 0, int.MaxValue - 1);
-        return new ConnectionBudget((int)maxConnections, OtherSocketsFor((int)maxConnections), limit, integrationFiles, derived: true);
+        var fileCap = Math.Min(rest - (MinOtherSockets * (1 + FilesPerOtherSocket)), rest * 32 / 35);
+        fileCap = Math.Clamp(fileCap, 0, int.MaxValue - 1);
+        return memoryCap < fileCap
+            ? new ConnectionBudget(memoryCap, OtherSocketsFor(memoryCap), limit, integrationFiles, derived: true, availableMemoryBytes)
+            : new ConnectionBudget((int)fileCap, OtherSocketsFor((int)fileCap), limit, integrationFiles, derived: true);
+    }
+
+    /// <summary>The connections that fit in <paramref name="availableMemoryBytes"/> after the process's share and the outbound budget.</summary>
+    internal static int MemoryCap(LimitsOptions limits, long availableMemoryBytes)
+    {
+        var rest = availableMemoryBytes - ReservedHeapBytes - OutboundBudget.BytesFor(limits, availableMemoryBytes);
+        return (int)Math.Clamp(rest / HeapBytesPerConnection, 0, int.MaxValue - 1);
     }
 
     /// <summary>Distinct HTTP integration servers (scheme, host, port): the HTTP client pools connections per server.</summary>

@@ -24,6 +24,8 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
     // When this connection first dropped something since its writer was last idle; 0 when it has not.
     private long _droppingSinceMs;
     private int _pumping;
+    // Set by DiscardQueued once the connection has ended: whatever is still queued, or pushed later, is released unsent.
+    private int _discarded;
     // Read and written only by the writer, which the _pumping handover orders.
     private bool _closeWritten;
     // Set by Start: the output is a pipe that another loop drains (TLS, or Kestrel's HTTP layer), not the socket itself.
@@ -52,8 +54,9 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
     /// over the pool's threads instead of running one after another on the caller's.
     /// </param>
     /// <returns>
-    /// <see cref="SendStatus.QueueFull"/> when the queue is at its bound in messages or in bytes; a message larger than
-    /// the byte bound is still queued when nothing else waits.
+    /// <see cref="SendStatus.QueueFull"/> when the queue is at its bound in messages or in bytes, or when the node's
+    /// outbound budget (<see cref="OutboundBudget"/>) has no room for it; a message larger than the queue's byte bound is
+    /// still queued when nothing else waits.
     /// </returns>
     public SendStatus TrySend(OutboundMessage message, bool writeNow = false)
     {
@@ -70,7 +73,7 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
         }
 
         var queuedBytes = Interlocked.Add(ref _queuedBytes, frameBytes);
-        if (queuedBytes > _settings.MaxQueuedBytes && queuedBytes != frameBytes)
+        if ((queuedBytes > _settings.MaxQueuedBytes && queuedBytes != frameBytes) || !message.TryEnterQueue(_settings.Outbound))
         {
             Interlocked.Add(ref _queuedBytes, -frameBytes);
             Interlocked.Decrement(ref _queuedMessages);
@@ -152,7 +155,36 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
         // node would be pushed twice (written twice, and the writer's walk of its batch sent into the live stack).
         while (Interlocked.CompareExchange(ref _pending, node, head) != head);
 
+        if (Volatile.Read(ref _discarded) != 0)
+        {
+            // The connection ended while this was being queued (after DiscardQueued took the stack): nothing will write it.
+            DiscardQueued();
+            return;
+        }
+
         ScheduleWriter(writeNow);
+    }
+
+    /// <summary>
+    /// Once the connection has ended: releases what its queue still holds from the node's outbound budget. Whatever is
+    /// pushed afterwards is released by the pushing thread (each node is taken by exactly one exchange).
+    /// </summary>
+    internal void DiscardQueued()
+    {
+        Interlocked.Exchange(ref _discarded, 1);
+        for (var node = Interlocked.Exchange(ref _pending, null); node is not null; node = node.Next)
+        {
+            LeaveBudget(node.Message);
+        }
+    }
+
+    /// <summary>A data message has been handed to the transport (or will never be): it no longer counts against the node's budget.</summary>
+    private void LeaveBudget(OutboundMessage message)
+    {
+        if (message.IsData)
+        {
+            message.LeaveQueue(_settings.Outbound);
+        }
     }
 
     /// <summary>Starts the writer unless it runs already (it re-checks for work before it stops).</summary>
@@ -200,12 +232,14 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
     private async Task PumpAsync()
     {
         byte[]? buffer = null;
+        // The message being written and the rest of its batch: a failed write releases them from the budget.
+        Pending? node = null;
         try
         {
             while (true)
             {
                 var used = 0;
-                for (var node = TakeAll(); node is not null; node = node.Next)
+                for (node = TakeAll(); node is not null; node = node.Next)
                 {
                     var message = node.Message;
                     // The pong waits outside the queue's counts.
@@ -220,6 +254,7 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
 
                     if (_closeWritten)
                     {
+                        LeaveBudget(message);
                         continue;
                     }
 
@@ -285,6 +320,11 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
         {
             // Leave _pumping set so nothing schedules another writer on a broken stream.
             Interlocked.Exchange(ref _closing, 1);
+            for (; node is not null; node = node.Next)
+            {
+                LeaveBudget(node.Message);
+            }
+
             Abort();
         }
         finally
@@ -315,8 +355,10 @@ internal sealed partial class GatewayConnection : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>A message has been written (or copied into the batch's buffer).</summary>
     private void CountWritten(OutboundMessage message)
     {
+        LeaveBudget(message);
         if (message.Opcode == WebSocketOpcode.Close)
         {
             _closeWritten = true;

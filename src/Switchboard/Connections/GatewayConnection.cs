@@ -149,11 +149,12 @@ internal sealed partial class GatewayConnection : IDisposable
     /// <summary>Marks the connection as over: nothing more can be queued to it.</summary>
     public void MarkEnded() => Interlocked.Exchange(ref _closing, 1);
 
-    /// <summary>Releases timers; call after the connection has ended.</summary>
+    /// <summary>Releases timers and what is still queued; call after the connection has ended.</summary>
     public void Release()
     {
         _closeTimer?.Dispose();
         CloseSentSource.TrySetResult();
+        DiscardQueued();
     }
 
     /// <inheritdoc />

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Configuration;
 using Switchboard.Diagnostics;
 using Switchboard.Events;
 using Switchboard.Integrations;
@@ -14,8 +16,8 @@ namespace Switchboard.Connections;
 /// Sends the <c>$disconnect</c> owed for connections whose node was lost, from the registry's
 /// <see cref="ILostConnectionOutbox"/> (a registry without one owes nothing): once the gateway has started, it takes
 /// what is owed every <see cref="PollInterval"/>, sends each with <see cref="CloseCodes.AbnormalClosure"/> and
-/// <see cref="Reason"/>, and retries an undelivered one with exponential backoff until <see cref="RetryFor"/> after the
-/// loss. An entry leaves the outbox only when delivered or given up, so a stop (or a crash) in between leaves it to the
+/// <see cref="Reason"/>, and retries an undelivered one with exponential backoff until
+/// <see cref="LimitsOptions.LostDisconnectRetryWindow"/> after the loss. An entry leaves the outbox only when delivered or given up, so a stop (or a crash) in between leaves it to the
 /// next taker: at least once, possibly twice.
 /// </summary>
 internal sealed class LostConnectionDisconnects(
@@ -24,6 +26,7 @@ internal sealed class LostConnectionDisconnects(
     RouteInvoker invoker,
     RouteEventFactory events,
     TimeProvider time,
+    IOptions<SwitchboardOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<LostConnectionDisconnects> logger) : BackgroundService
 {
@@ -33,14 +36,13 @@ internal sealed class LostConnectionDisconnects(
     /// <summary>How often the outbox is looked at.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long after the loss an undelivered <c>$disconnect</c> is still retried.</summary>
-    public static readonly TimeSpan RetryFor = TimeSpan.FromMinutes(10);
-
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
 
     /// <summary>Entries being sent or waiting for a retry at once; the rest waits in the outbox.</summary>
     private const int MaxInFlight = 64;
+
+    private readonly TimeSpan _retryWindow = options.Value.Limits.LostDisconnectRetryWindow;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -83,13 +85,15 @@ internal sealed class LostConnectionDisconnects(
 
                     sending.AddRange(owed.Select(lost => SendAsync(outbox, lost, stoppingToken)));
                 }
-                catch (RegistryUnavailableException exception)
-                {
-                    Log.LostDisconnectOutboxFailed(logger, exception);
-                }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
                     break;
+                }
+#pragma warning disable CA1031 // Whatever the store throws, the owed entries stay there: look again later rather than end the service (and the host).
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    Log.LostDisconnectOutboxFailed(logger, exception);
                 }
             }
 
@@ -134,9 +138,9 @@ internal sealed class LostConnectionDisconnects(
                     }
                 }
 
-                if (time.GetUtcNow() + delay > lost.LostAt + RetryFor)
+                if (time.GetUtcNow() + delay > lost.LostAt + _retryWindow)
                 {
-                    Log.LostDisconnectGivenUp(logger, lost.ConnectionId, attempt, (long)RetryFor.TotalMinutes);
+                    Log.LostDisconnectGivenUp(logger, lost.ConnectionId, attempt, _retryWindow.TotalSeconds);
                     break;
                 }
 
@@ -151,9 +155,11 @@ internal sealed class LostConnectionDisconnects(
         {
             // Stopping: the entry stays owed, for the next taker.
         }
-        catch (RegistryUnavailableException exception)
+#pragma warning disable CA1031 // Observed here, as nothing awaits this task but the stop: the entry stays owed.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
-            // Delivered but still owed: the next taker sends it again (at least once).
+            // Delivered but still owed (or the send itself failed): the next taker sends it again (at least once).
             Log.LostDisconnectOutboxFailed(logger, exception);
         }
     }

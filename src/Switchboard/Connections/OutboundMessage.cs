@@ -13,6 +13,8 @@ namespace Switchboard.Connections;
 public sealed class OutboundMessage
 {
     private byte[]? _frame;
+    // Outbound queues that hold this message now (see TryEnterQueue).
+    private int _queues;
 
     private OutboundMessage(ReadOnlyMemory<byte> payload, WebSocketOpcode opcode)
     {
@@ -32,6 +34,43 @@ public sealed class OutboundMessage
 
     /// <summary>The whole frame, encoded on first use and shared by every recipient.</summary>
     internal byte[] Frame => _frame ??= WebSocketFrameEncoder.Encode(Opcode, Payload.Span);
+
+    /// <summary>
+    /// Counts one more queue holding this message against <paramref name="budget"/>: the frame and payload when it is
+    /// the first (they stay in memory while any queue holds them), a queue entry always. False, nothing counted, when
+    /// the budget has no room.
+    /// </summary>
+    /// <remarks>
+    /// The bytes are counted exactly while <c>_queues</c> is above zero: the first queue counts them before it raises
+    /// the count from zero (a compare-and-swap, retried if another queue got there first or the last one just left),
+    /// and the last queue to leave releases them.
+    /// </remarks>
+    internal bool TryEnterQueue(OutboundBudget budget)
+    {
+        while (true)
+        {
+            var queues = Volatile.Read(ref _queues);
+            var bytes = queues == 0 ? OwnBytes + OutboundBudget.EntryBytes : OutboundBudget.EntryBytes;
+            if (!budget.TryReserve(bytes))
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _queues, queues + 1, queues) == queues)
+            {
+                return true;
+            }
+
+            budget.Release(bytes);
+        }
+    }
+
+    /// <summary>Releases what <see cref="TryEnterQueue"/> counted, once the queue's writer has handed the message to the transport.</summary>
+    internal void LeaveQueue(OutboundBudget budget) =>
+        budget.Release(Interlocked.Decrement(ref _queues) == 0 ? OwnBytes + OutboundBudget.EntryBytes : OutboundBudget.EntryBytes);
+
+    // What this message keeps in memory while queued.
+    private long OwnBytes => (long)Frame.Length + Payload.Length + OutboundBudget.MessageBytes;
 
     /// <summary>A message from raw bytes: a text frame when they are valid UTF-8, a binary frame otherwise, so nothing is lost.</summary>
     public static OutboundMessage FromBytes(ReadOnlyMemory<byte> payload) =>

@@ -50,6 +50,8 @@ internal sealed class WebSocketSessionHandler(
 
     /// <summary>The connection limit is logged once a minute at most, not per refusal.</summary>
     private readonly LogThrottle _limitLog = new(time, LogThrottle.RefusalInterval);
+    private readonly LogThrottle _memoryLog = new(time, LogThrottle.RefusalInterval);
+    private readonly MemoryLimit _memory = new(time);
     private readonly SourceIpInterner _sourceIps = new();
 
     /// <summary>The <c>/{stage}</c> endpoint: handshakes that came through Kestrel's HTTP pipeline.</summary>
@@ -217,6 +219,14 @@ internal sealed class WebSocketSessionHandler(
             return null;
         }
 
+        if (IsMemoryNearlyUsedUp())
+        {
+            ReleaseAdmission();
+            metrics.ConnectionRefused(SwitchboardMetrics.RefusalReasons.Memory);
+            await RefuseAsync(upgrade, StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
+            return null;
+        }
+
         var now = time.GetUtcNow();
         var connectionId = ConnectionId.New();
         SwitchboardActivities.TagHandshake(SwitchboardActivities.ConnectionIdTag, connectionId);
@@ -333,15 +343,14 @@ internal sealed class WebSocketSessionHandler(
         }
     }
 
-    /// <summary>After the socket closed: unregisters the connection and runs <c>$disconnect</c> as its last event.</summary>
+    /// <summary>After the socket closed: runs <c>$disconnect</c> as the connection's last event, then unregisters it.</summary>
     private async Task CloseAsync(GatewayConnection connection, InFlightMessages inFlight, string domainName, int code, string reason)
     {
-        // From here on every management call for this id answers 410; the entry stays in the local table
-        // until $disconnect has run, so a graceful shutdown waits for it.
+        // From here on every management call for this id answers 410 (here at once; other nodes learn it from this
+        // node); the entry stays in the local table until $disconnect has run, so a graceful shutdown waits for it.
         connection.MarkEnded();
         metrics.ConnectionClosed(code);
         Log.ConnectionClosed(_connectionLog, connection.Id, connection.SourceIp, (long)(time.GetUtcNow() - connection.ConnectedAt).TotalMilliseconds, code, reason);
-        await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
         connection.Release();
         try
         {
@@ -355,6 +364,9 @@ internal sealed class WebSocketSessionHandler(
         }
         finally
         {
+            // Only now: while the entry is in the registry, a crash of this process (or the loss of this node) still
+            // owes the connection its $disconnect — the registry's outbox sends it — so it is never lost in between.
+            await RemoveFromRegistryAsync(connection.Id).ConfigureAwait(false);
             local.Remove(connection);
             ReleaseAdmission();
         }
@@ -378,6 +390,27 @@ internal sealed class WebSocketSessionHandler(
     }
 
     private void ReleaseAdmission() => Interlocked.Decrement(ref _admitted);
+
+    /// <summary>
+    /// True (and a warning once a minute) while the heap is at its high-water mark (<see cref="MemoryLimit"/>): the connection cap
+    /// assumes a typical connection's size, and connections that hold more (messages in flight, queues) can fill the
+    /// heap below it; a new connection then is refused rather than risk the process.
+    /// </summary>
+    private bool IsMemoryNearlyUsedUp()
+    {
+        if (!_memory.IsHigh)
+        {
+            return false;
+        }
+
+        if (_memoryLog.TryEnter(out var suppressed))
+        {
+            const long MiB = 1024 * 1024;
+            Log.MemoryLimitReached(logger, _memory.InUseBytes / MiB, _memory.HighWaterBytes / MiB, MemoryLimit.HighWaterPercent, MemoryLimit.AvailableBytes / MiB, suppressed);
+        }
+
+        return true;
+    }
 
     /// <summary>Refuses the handshake, recording the status on its span.</summary>
     private static ValueTask RefuseAsync(WebSocketUpgrade upgrade, int statusCode)

@@ -56,8 +56,8 @@ internal static partial class Log
     [LoggerMessage(73, LogLevel.Warning, "$disconnect for connection {ConnectionId}, lost with its gateway node, was not delivered (attempt {Attempt}); retrying in {DelayMs} ms")]
     public static partial void LostDisconnectRetrying(ILogger logger, string connectionId, int attempt, long delayMs);
 
-    [LoggerMessage(74, LogLevel.Error, "$disconnect for connection {ConnectionId}, lost with its gateway node, given up after {Attempt} attempt(s): it was still undelivered {Minutes} min after the loss")]
-    public static partial void LostDisconnectGivenUp(ILogger logger, string connectionId, int attempt, long minutes);
+    [LoggerMessage(74, LogLevel.Error, "$disconnect for connection {ConnectionId}, lost with its gateway node, given up after {Attempt} attempt(s): it was still undelivered {RetryWindowSeconds} s after the loss (Limits:LostDisconnectRetryWindow)")]
+    public static partial void LostDisconnectGivenUp(ILogger logger, string connectionId, int attempt, double retryWindowSeconds);
 
     [LoggerMessage(75, LogLevel.Warning, "The registry's outbox of $disconnect events for lost connections failed; what it still owes is sent later")]
     public static partial void LostDisconnectOutboxFailed(ILogger logger, Exception exception);
@@ -88,6 +88,9 @@ internal static partial class Log
 
     [LoggerMessage(30, LogLevel.Warning, "Connection limit reached: {MaxConnections} connection(s) open on this node; new handshakes are answered 503 until one closes (Switchboard:Limits:MaxConnections); {Suppressed} more refused since the previous warning")]
     public static partial void ConnectionLimitReached(ILogger logger, int maxConnections, long suppressed);
+
+    [LoggerMessage(95, LogLevel.Warning, "Memory nearly used up: {InUseMegabytes} MB of heap in use, at or above {HighWaterMegabytes} MB ({HighWaterPercent} % of the {AvailableMegabytes} MB the GC may use); new handshakes are answered 503 until it falls below; {Suppressed} more refused since the previous warning")]
+    public static partial void MemoryLimitReached(ILogger logger, long inUseMegabytes, long highWaterMegabytes, int highWaterPercent, long availableMegabytes, long suppressed);
 
     [LoggerMessage(31, LogLevel.Information, "Connections: at most {MaxConnections} WebSocket(s) and {OtherSockets} other socket(s) at once, {Source}")]
     public static partial void ConnectionBudget(ILogger logger, int maxConnections, int otherSockets, string source);

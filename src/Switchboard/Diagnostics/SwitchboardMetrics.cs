@@ -63,7 +63,7 @@ public sealed class SwitchboardMetrics : IDisposable
         _connectionsRefused = _meter.CreateCounter<long>("switchboard.connections.refused", "{connection}", "WebSocket handshakes refused, by reason");
         _messagesIn = _meter.CreateCounter<long>("switchboard.messages.in", "{message}", "Messages received from clients, by the route they selected");
         _messagesOut = _meter.CreateCounter<long>("switchboard.messages.out", "{message}", "Messages written to clients");
-        _messagesDropped = _meter.CreateCounter<long>("switchboard.messages.dropped", "{message}", "Messages and pongs dropped because a client's outbound queue was at its bound");
+        _messagesDropped = _meter.CreateCounter<long>("switchboard.messages.dropped", "{message}", "Messages and pongs dropped because a client's outbound queue, or all of the node's together, was at its bound");
         _requestsRefused = _meter.CreateCounter<long>("switchboard.requests.refused", "{request}", "Handshakes, messages, integration calls and management calls refused by an origin list or a rate limit, by the setting that refused them");
         _integrationDuration = _meter.CreateHistogram(
             "switchboard.integration.duration", "s", "Integration call time, by route, kind and outcome", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = IntegrationBuckets });
@@ -183,6 +183,9 @@ public sealed class SwitchboardMetrics : IDisposable
 
         /// <summary>The node is at its connection cap (503).</summary>
         public const string Capacity = "capacity";
+
+        /// <summary>The heap is at its high-water mark, <see cref="Connections.MemoryLimit.HighWaterPercent"/> of what the GC may use (503).</summary>
+        public const string Memory = "memory";
 
         /// <summary>The <c>$connect</c> authorizer refused the caller (401/403).</summary>
         public const string Unauthorized = "unauthorized";

@@ -49,20 +49,23 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         {
             Log.StartedUnderBasePath(logger, options.Stage, routeCount, ApiPath.WebSocket(options), ApiPath.ManagementPrefix(options));
         }
-        LogBudget(logger, services.GetRequiredService<ConnectionBudget>());
+        LogBudget(logger, services.GetRequiredService<ConnectionBudget>(), options);
         return new SwitchboardEndpointConventionBuilder(webSocket, management);
     }
 
-    private static void LogBudget(ILogger logger, ConnectionBudget budget)
+    private static void LogBudget(ILogger logger, ConnectionBudget budget, SwitchboardOptions options)
     {
         if (!budget.IsLimited)
         {
             return;
         }
 
-        var source = budget.Derived
-            ? $"derived from the open-file limit of {budget.OpenFileLimit} ({ConnectionBudget.ReservedFiles} kept for the process, {budget.IntegrationFiles} for HTTP integrations)"
-            : "set by Switchboard:Limits:MaxConnections";
+        var source = (budget.Derived, budget.AvailableMemoryBytes) switch
+        {
+            (false, _) => "set by Switchboard:Limits:MaxConnections",
+            (true, { } memory) => $"derived from the {memory / (1024 * 1024)} MB the GC may use ({ConnectionBudget.ReservedHeapBytes / (1024 * 1024)} MB kept for the process, {OutboundBudget.BytesFor(options.Limits, memory) / (1024 * 1024)} MB for outbound queues, {ConnectionBudget.HeapBytesPerConnection / 1024} KB per connection)",
+            _ => $"derived from the open-file limit of {budget.OpenFileLimit} ({ConnectionBudget.ReservedFiles} kept for the process, {budget.IntegrationFiles} for HTTP integrations)",
+        };
         Log.ConnectionBudget(logger, budget.MaxConnections, budget.OtherSockets, source);
         if (budget.Overcommitted > 0)
         {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Switchboard.Authorization;
 using Switchboard.Configuration;
@@ -26,6 +27,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the gateway in an ASP.NET Core application.</summary>
 public static class SwitchboardServiceCollectionExtensions
 {
+    /// <summary>How much longer than <c>Limits:ShutdownTimeout</c> the host may take to stop (Kestrel, the registry, the last <c>$disconnect</c> calls).</summary>
+    private static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Adds the gateway, bound to the <c>Switchboard</c> section of <paramref name="configuration"/>. Unknown keys
     /// and invalid values stop startup with every problem listed by key path. The registry is
@@ -49,7 +53,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<NodeShutdown>();
         services.AddSingleton<LocalConnections>();
         services.AddSingleton(provider => new LocalDelivery(provider.GetRequiredService<LocalConnections>()));
-        services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current()));
+        services.AddSingleton(provider => ConnectionBudget.For(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, OpenFileLimit.Current(), MemoryLimit.AvailableBytes));
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
@@ -77,6 +81,11 @@ public static class SwitchboardServiceCollectionExtensions
             provider.GetRequiredService<SwitchboardMetrics>(),
             provider.GetRequiredService<LimitsSource>()));
         services.AddHostedService(provider => ActivatorUtilities.CreateInstance<ConnectionLifetimeMonitor>(provider, provider.GetRequiredService<MeasuredConnectionRegistry>()));
+        // The host cancels its stopping after its own ShutdownTimeout (30 s by default), which would cut a longer
+        // drain short; the drain's $disconnect calls may run a little past Limits:ShutdownTimeout (the connections
+        // still closing are aborted then), so the host gets that much more time.
+        services.AddOptions<HostOptions>().Configure<IOptions<SwitchboardOptions>>(static (host, switchboard) =>
+            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (switchboard.Value.Limits.ShutdownTimeout + ShutdownMargin).Ticks)));
         services.AddHostedService<LostConnectionDisconnects>();
         SwitchboardHealthChecks.Add(services);
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, DirectUpgradeKestrelSetup>();

@@ -12,11 +12,18 @@ namespace Switchboard.Integrations;
 /// piling up calls. Nothing is retried.
 /// </summary>
 /// <remarks>
+/// A <c>$disconnect</c> call is never refused: it waits for a slot however many wait already, because it is the only
+/// word a handler gets that a connection is gone (thousands of clients closing at once would otherwise lose all but
+/// <c>MaxConcurrency</c> of them). Its queue stays bounded all the same: a connection has one <c>$disconnect</c>, so at
+/// most as many wait as the node held connections, plus the lost-connection sender's few. Nor does its wait count within
+/// the route's timeout: <c>RouteInvoker</c> takes the slot first (<see cref="EnterAsync"/>) and times the call from there.
+/// <para>
 /// Unconfigured, a route allows <see cref="DefaultMaxConcurrency"/> calls in progress and queues none: without a
 /// bound, a backend that stops answering collects every message sent meanwhile until its timeout — up to
 /// <c>MaxConnections × MaxInFlightMessagesPerConnection</c> (285,000 with the defaults) waiting calls, each holding its
 /// event, instead of failing them at once. The calls in progress include those waiting for one of the
 /// <c>Limits:MaxIntegrationConnectionsPerBackend</c> pooled connections.
+/// </para>
 /// </remarks>
 internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
 {
@@ -77,7 +84,32 @@ internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
         }
     }
 
+    /// <summary>The integration behind the limit, for a caller that holds a slot (<see cref="EnterAsync"/>).</summary>
+    public IRouteIntegration Inner => _inner;
+
     public async ValueTask<IntegrationResult> InvokeAsync(RouteEvent routeEvent, CancellationToken cancellationToken)
+    {
+        if (await EnterAsync(routeEvent, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            return await _inner.InvokeAsync(routeEvent, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes a slot for <paramref name="routeEvent"/>'s call, waiting in the queue when all are taken: null once it has
+    /// one (the caller then calls <see cref="Inner"/> and <see cref="Release"/>s the slot after), else the failed
+    /// result (refused; cancelled while waiting). A <c>$disconnect</c> is never refused.
+    /// </summary>
+    public async ValueTask<IntegrationResult?> EnterAsync(RouteEvent routeEvent, CancellationToken cancellationToken)
     {
         LinkedListNode<TaskCompletionSource>? turn = null;
         lock (_lock)
@@ -86,7 +118,7 @@ internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
             {
                 _running++;
             }
-            else if (_waiting.Count >= _maxQueue)
+            else if (_waiting.Count >= _maxQueue && routeEvent.EventType != RouteEventType.Disconnect)
             {
                 return IntegrationResult.Refusal($"{_source}: {_maxConcurrency} call(s) running and {_maxQueue} waiting (MaxConcurrency, MaxQueue); call refused");
             }
@@ -101,14 +133,7 @@ internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
             return IntegrationResult.Failure($"{_source}: cancelled while waiting for a free slot (MaxConcurrency {_maxConcurrency})");
         }
 
-        try
-        {
-            return await _inner.InvokeAsync(routeEvent, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Release();
-        }
+        return null;
     }
 
     /// <summary>True once a finishing call handed its slot over; false when cancelled first (the place in the queue is given up).</summary>
@@ -142,7 +167,7 @@ internal sealed class ConcurrencyLimitedIntegration : IRouteIntegration
     }
 
     /// <summary>Hands the finishing call's slot to the first waiting call, or frees it.</summary>
-    private void Release()
+    public void Release()
     {
         TaskCompletionSource? next = null;
         lock (_lock)

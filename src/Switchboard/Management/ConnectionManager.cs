@@ -112,8 +112,11 @@ public sealed class ConnectionManager
     public async ValueTask<(IReadOnlyList<ConnectionDetails> Items, string? NextToken)> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken = default)
     {
         var page = await _registry.ListAsync(limit, nextToken, cancellationToken).ConfigureAwait(false);
+
+        // A connection of this node that is closing stays in the registry until its $disconnect has run; it is not open.
         var items = page.Items
-            .Select(record => _local.Find(record.ConnectionId) is { } connection ? Describe(connection) : Describe(record))
+            .Select(record => _local.Find(record.ConnectionId) is { } connection ? (connection.IsClosing ? null : Describe(connection)) : Describe(record))
+            .OfType<ConnectionDetails>()
             .ToList();
         return (items, page.NextToken);
     }

@@ -8,7 +8,9 @@ namespace Switchboard.Registry;
 /// Contract (a conformance suite runs against every implementation):
 /// <list type="bullet">
 /// <item><see cref="AddAsync"/> and <see cref="RemoveAsync"/> are durable in the registry's store when their task
-/// completes; the gateway awaits <c>AddAsync</c> before any route of the connection runs.</item>
+/// completes; the gateway awaits <c>AddAsync</c> before any route of the connection runs, and calls
+/// <c>RemoveAsync</c> for a closed connection only after its <c>$disconnect</c> has run, so an entry outlives its
+/// socket until the <c>$disconnect</c> it is owed has been sent.</item>
 /// <item>Activity is coalesced once, by the node's lifetime monitor: once per sweep (a second) it hands
 /// <see cref="RecordActivityAsync"/> one batch with every connection that had activity since the last batch, one
 /// batch at a time. A registry writes the batch as it gets it (no buffering of its own); a batch that failed is

@@ -25,24 +25,17 @@ internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics
     {
         var started = Stopwatch.GetTimestamp();
         using var activity = SwitchboardActivities.StartIntegration(route, routeEvent, handshakeLink);
-        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         IntegrationResult result;
-        var pending = route.Integration.InvokeAsync(routeEvent, callCancellation.Token);
-        if (pending.IsCompletedSuccessfully)
+        if (routeEvent.EventType == RouteEventType.Disconnect && route.Integration is ConcurrencyLimitedIntegration limited)
         {
-            result = pending.Result;
+            // Nobody waits for a $disconnect's answer, and thousands fall due at once when clients leave together or
+            // the node drains: its timeout starts once it has a slot, so none times out in the queue.
+            result = await limited.EnterAsync(routeEvent, cancellationToken).ConfigureAwait(false)
+                ?? await CallInSlotAsync(route, limited, routeEvent, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            try
-            {
-                result = await pending.AsTask().WaitAsync(route.Timeout, time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                await callCancellation.CancelAsync().ConfigureAwait(false);
-                result = IntegrationResult.Timeout(route.Timeout);
-            }
+            result = await CallAsync(route, route.Integration, routeEvent, cancellationToken).ConfigureAwait(false);
         }
 
         metrics.IntegrationCompleted(route.RouteKey, route.Kind, OutcomeNames[(int)result.Outcome], Stopwatch.GetElapsedTime(started));
@@ -65,5 +58,38 @@ internal sealed class RouteInvoker(TimeProvider time, SwitchboardMetrics metrics
         }
 
         return result;
+    }
+
+    private async ValueTask<IntegrationResult> CallInSlotAsync(CompiledRoute route, ConcurrencyLimitedIntegration limited, RouteEvent routeEvent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CallAsync(route, limited.Inner, routeEvent, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            limited.Release();
+        }
+    }
+
+    /// <summary>Calls <paramref name="integration"/> under the route's timeout.</summary>
+    private async ValueTask<IntegrationResult> CallAsync(CompiledRoute route, IRouteIntegration integration, RouteEvent routeEvent, CancellationToken cancellationToken)
+    {
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = integration.InvokeAsync(routeEvent, callCancellation.Token);
+        if (pending.IsCompletedSuccessfully)
+        {
+            return pending.Result;
+        }
+
+        try
+        {
+            return await pending.AsTask().WaitAsync(route.Timeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await callCancellation.CancelAsync().ConfigureAwait(false);
+            return IntegrationResult.Timeout(route.Timeout);
+        }
     }
 }

@@ -25,12 +25,22 @@ internal sealed class ConnectionTestBed : IDisposable
     public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>A connection whose writer writes to <paramref name="output"/> from now on.</summary>
-    public GatewayConnection Open(Stream output, LimitsOptions? limits = null, WebSocketUpgrade? transport = null)
+    public GatewayConnection Open(Stream output, LimitsOptions? limits = null, WebSocketUpgrade? transport = null) =>
+        Open(output, Settings(limits ?? new LimitsOptions()), transport);
+
+    /// <summary>A connection of a node whose connections share <paramref name="settings"/> (and so its outbound budget).</summary>
+    public GatewayConnection Open(Stream output, ConnectionSettings settings, WebSocketUpgrade? transport = null)
     {
-        var settings = new ConnectionSettings(limits ?? new LimitsOptions(), Time, new SwitchboardMetrics(_services.GetRequiredService<IMeterFactory>()));
         var connection = new GatewayConnection("connection", Time.GetUtcNow(), "127.0.0.1", null, transport, settings);
         connection.Start(output);
         return connection;
+    }
+
+    /// <summary>What a node's connections share; <paramref name="outbound"/> null derives the budget as a node does.</summary>
+    public ConnectionSettings Settings(LimitsOptions limits, OutboundBudget? outbound = null)
+    {
+        var metrics = new SwitchboardMetrics(_services.GetRequiredService<IMeterFactory>());
+        return outbound is null ? new ConnectionSettings(limits, Time, metrics) : new ConnectionSettings(limits, Time, metrics, outbound);
     }
 
     /// <summary>The writer goes idle (which is what forgets a drop) right after its last write; nothing signals that.</summary>
