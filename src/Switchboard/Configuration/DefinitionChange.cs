@@ -18,7 +18,7 @@ internal sealed class DefinitionChange
     /// stage variables; the default integration timeout) and the limits services read from <see cref="LimitsSource"/>.
     /// Everything else is read once at startup by the services that use it — among the limits,
     /// <c>MaxConnections</c> (it sizes Kestrel's socket limit and the file budget), <c>MaxQueuedBytesPerNode</c> (the
-    /// node's outbound budget) and <c>MaxIntegrationConnectionsPerBackend</c> (the HTTP client's connection pool is built once).
+    /// node's outbound budget), <c>ShutdownTimeout</c> (the host's own shutdown timeout is set from it) and <c>MaxIntegrationConnectionsPerBackend</c> (the HTTP client's connection pool is built once).
     /// </summary>
     public static readonly IReadOnlyList<string> ReloadablePrefixes =
     [
@@ -38,7 +38,6 @@ internal sealed class DefinitionChange
         "Switchboard:Limits:MaxInFlightMessagesPerConnection",
         "Switchboard:Limits:KeepAliveInterval",
         "Switchboard:Limits:CloseTimeout",
-        "Switchboard:Limits:ShutdownTimeout",
     ];
 
     private DefinitionChange(IReadOnlyList<string> changedKeys, IReadOnlyList<string> needsRestart, IReadOnlyDictionary<string, string?> applicable, RouteChanges routes)
