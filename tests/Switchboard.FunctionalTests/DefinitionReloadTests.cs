@@ -129,10 +129,183 @@ public sealed class DefinitionReloadTests
         Assert.DoesNotContain("Watching the definition", server.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<string> WriteAsync(TemporaryDirectory directory, string stage, params object[] routes)
+    [Fact]
+    public async Task Watch_LimitAndStageVariableChange_ApplyToAConnectionOpenedBefore_WhichStaysOpen()
+    {
+        using var directory = new TemporaryDirectory();
+        await using var backend = await RecordingBackend.StartAsync();
+        var definition = await WriteAsync(directory, RecordedDefault(backend, color: "blue"));
+        await using var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition, "--watch"]);
+        await using var client = await server.ConnectAsync();
+        var large = new string('x', 2000);
+        await client.SendTextAsync(large);
+        var before = await backend.NextEventAsync("$default");
+        Assert.Equal("blue", before.Event.GetProperty("stageVariables").GetProperty("color").GetString());
+
+        await WriteAsync(directory, RecordedDefault(backend, color: "green", limits: new { MaxMessageBytes = 1024, MaxFrameBytes = 1024 }));
+        await server.WaitForOutputAsync(Reloaded);
+
+        var applied = server.Output.Split('\n').Single(line => line.Contains(Reloaded, StringComparison.Ordinal));
+        Assert.Contains("Limits:MaxFrameBytes, Limits:MaxMessageBytes, StageVariables:color", applied, StringComparison.Ordinal);
+        await client.SendTextAsync("small");
+        var after = await backend.NextEventAsync("$default");
+        Assert.Equal(before.ConnectionId, after.ConnectionId);
+        Assert.Equal("green", after.Event.GetProperty("stageVariables").GetProperty("color").GetString());
+
+        // The same message as before the reload is now over the limit: 1009, as for any message too big.
+        await client.SendTextAsync(large);
+        var (status, reason) = await client.ReceiveCloseAsync();
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.MessageTooBig, status);
+        Assert.Equal("Frame exceeds 1024 bytes", reason);
+    }
+
+    [Fact]
+    public async Task Watch_InvalidLimit_IsRefusedByKey_AndTheRunningValueKept()
+    {
+        using var directory = new TemporaryDirectory();
+        await using var backend = await RecordingBackend.StartAsync();
+        var lowered = new { MaxMessageBytes = 1024, MaxFrameBytes = 1024 };
+        var definition = await WriteAsync(directory, RecordedDefault(backend, color: "blue", limits: lowered));
+        await using var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition, "--watch"]);
+        await using var client = await server.ConnectAsync();
+
+        await WriteAsync(directory, RecordedDefault(backend, color: "green", limits: new { MaxMessageBytes = 0, MaxFrameBytes = 0 }));
+        await server.WaitForOutputAsync(NotApplied);
+
+        var warning = server.Output.Split('\n').Single(line => line.Contains(NotApplied, StringComparison.Ordinal));
+        Assert.Contains("Switchboard:Limits:MaxMessageBytes", warning, StringComparison.Ordinal);
+        await client.SendTextAsync("small");
+        Assert.Equal("blue", (await backend.NextEventAsync("$default")).Event.GetProperty("stageVariables").GetProperty("color").GetString());
+        await client.SendTextAsync(new string('x', 2000));
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.MessageTooBig, (await client.ReceiveCloseAsync()).Status);
+        Assert.DoesNotContain(Reloaded, server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watch_ReloadDuringAHandshake_TheHandshakeUsesOneTable_ForItsAuthorizerAndItsConnectRoute()
+    {
+        using var directory = new TemporaryDirectory();
+        await using var backend = await RecordingBackend.StartAsync();
+        var authorizing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        const string Allow = """{"principalId":"p","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}}""";
+        backend.Respond("authorize", async _ =>
+        {
+            authorizing.TrySetResult();
+            await release.Task;
+            return (200, Allow);
+        });
+        object Connect(string path) => new
+        {
+            RouteKey = "$connect",
+            Integration = new { Type = "http", Uri = backend.UriFor(path).ToString() },
+            Authorizer = new
+            {
+                Type = "request",
+                IdentitySource = new[] { "route.request.querystring.token" },
+                Integration = new { Type = "http", Uri = backend.UriFor("authorize").ToString() },
+            },
+        };
+        var definition = await WriteAsync(directory, "production", Connect("connect-old"), WhoAmI);
+        await using var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition, "--watch"]);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        var handshake = socket.ConnectAsync(new Uri($"ws://127.0.0.1:{server.Port}/production?token=t"), CancellationToken.None);
+        await authorizing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await WriteAsync(directory, "production", Connect("connect-new"), WhoAmI);
+        await server.WaitForOutputAsync(Reloaded);
+        release.SetResult();
+        await handshake.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The authorizer ran on the old table, so its $connect is the old one too, though the new table was in use by then.
+        Assert.Equal("connect-old", (await NextConnectRouteCallAsync(backend)).Path);
+        using var later = new System.Net.WebSockets.ClientWebSocket();
+        await later.ConnectAsync(new Uri($"ws://127.0.0.1:{server.Port}/production?token=t"), CancellationToken.None);
+        Assert.Equal("connect-new", (await NextConnectRouteCallAsync(backend)).Path);
+    }
+
+    /// <summary>The next call of a <c>$connect</c> route's integration (the authorizer's calls, also for <c>$connect</c>, are passed over).</summary>
+    private static async Task<RecordedEvent> NextConnectRouteCallAsync(RecordingBackend backend)
+    {
+        while (true)
+        {
+            var recorded = await backend.NextEventAsync("$connect");
+            if (recorded.Path != "authorize")
+            {
+                return recorded;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A Kubernetes ConfigMap volume, as its atomic writer lays it out: the files live in a timestamped directory,
+    /// <c>..data</c> links to it, and <c>api.json</c> links to <c>..data/api.json</c>. An update writes a new directory,
+    /// links <c>..data_tmp</c> to it, renames that over <c>..data</c> and deletes the old directory; <c>api.json</c>
+    /// itself is never touched.
+    /// </summary>
+    [Fact]
+    public async Task Watch_ConfigMapVolumeUpdates_ThroughTheDataLinkSwap_AreApplied()
+    {
+        using var directory = new TemporaryDirectory();
+        var first = PublishConfigMapVersion(directory, "..2026_12_03_10_00_00.000000001", WhoAmI);
+        Directory.CreateSymbolicLink(Path.Combine(directory.Path, "..data"), Path.GetFileName(first));
+        var definition = Path.Combine(directory.Path, "api.json");
+        File.CreateSymbolicLink(definition, Path.Combine("..data", "api.json"));
+        await using var server = await ServerProcess.StartAsync(directory.Path, ["--definition", definition, "--watch"]);
+        await using var client = await server.ConnectAsync();
+        var id = await client.WhoAmIAsync();
+
+        var second = PublishConfigMapVersion(directory, "..2026_12_03_10_05_00.000000002", WhoAmI, Ping);
+        var temporaryLink = Path.Combine(directory.Path, "..data_tmp");
+        Directory.CreateSymbolicLink(temporaryLink, Path.GetFileName(second));
+        await RenameOverAsync(temporaryLink, Path.Combine(directory.Path, "..data"));
+        Directory.Delete(first, recursive: true);
+        await server.WaitForOutputAsync(Reloaded);
+
+        await client.SendTextAsync("""{"action":"ping"}""");
+        Assert.Equal("pong", await client.ReceiveTextAsync());
+        Assert.Equal(id, await client.WhoAmIAsync());
+        // The watch outlives the swap: the next update (back to one route) is applied too, with one line per update.
+        var third = PublishConfigMapVersion(directory, "..2026_12_03_10_10_00.000000003", WhoAmI);
+        Directory.CreateSymbolicLink(temporaryLink, Path.GetFileName(third));
+        await RenameOverAsync(temporaryLink, Path.Combine(directory.Path, "..data"));
+        await server.WaitForOutputAsync(Reloaded, times: 2);
+        Assert.Equal(2, server.Output.Split('\n').Count(line => line.Contains(Reloaded, StringComparison.Ordinal)));
+        Assert.Contains("0 route(s) added, 1 removed", server.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>rename(2) of a link over a link, as the atomic writer does (File.Move follows a link to a directory).</summary>
+    private static async Task RenameOverAsync(string source, string destination)
+    {
+        using var move = System.Diagnostics.Process.Start("mv", ["-T", source, destination]);
+        await move.WaitForExitAsync();
+        Assert.Equal(0, move.ExitCode);
+    }
+
+    private static string PublishConfigMapVersion(TemporaryDirectory directory, string name, params object[] routes)
+    {
+        var version = Directory.CreateDirectory(Path.Combine(directory.Path, name)).FullName;
+        File.WriteAllText(Path.Combine(version, "api.json"), JsonSerializer.Serialize(new { Switchboard = new { Stage = "production", Routes = routes } }));
+        return version;
+    }
+
+    /// <summary>A definition whose <c>$default</c> posts each message's event to <paramref name="backend"/>, with one stage variable.</summary>
+    private static object RecordedDefault(RecordingBackend backend, string color, object? limits = null) => new
+    {
+        Stage = "production",
+        StageVariables = new { color },
+        // Without limits, an empty section: it must not count as a change when the next file sets some.
+        Limits = limits ?? new { },
+        Routes = new[] { new { RouteKey = "$default", Integration = new { Type = "http", Uri = backend.UriFor("default").ToString() } } },
+    };
+
+    private static async Task<string> WriteAsync(TemporaryDirectory directory, object switchboard)
     {
         var path = Path.Combine(directory.Path, "api.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { Switchboard = new { Stage = stage, Routes = routes } }));
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { Switchboard = switchboard }));
         return path;
     }
+
+    private static Task<string> WriteAsync(TemporaryDirectory directory, string stage, params object[] routes) =>
+        WriteAsync(directory, new { Stage = stage, Routes = routes });
 }

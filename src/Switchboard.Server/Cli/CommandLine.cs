@@ -138,7 +138,7 @@ internal static class CommandLine
         var environment = new Option<string>("--environment") { Description = "The ASP.NET Core environment (appsettings.{environment}.json)", HelpName = "name" };
         var watch = new Option<bool>(GatewayHost.WatchOption)
         {
-            Description = "Apply changes to the definition file's routes without a restart (invalid changes are logged and ignored; docs/configuration.md lists what reloads)",
+            Description = "Apply changes to the definition file's routes, stage variables and limits without a restart (invalid changes are logged and ignored; docs/configuration.md lists what reloads)",
         };
         root.Options.Add(definition);
         root.Options.Add(watch);

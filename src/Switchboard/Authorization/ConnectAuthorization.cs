@@ -18,6 +18,9 @@ internal sealed class ConnectAuthorization(
 {
     private readonly LogThrottle _failureLog = new(time, LogThrottle.RefusalInterval);
 
+    /// <summary>The REQUEST authorizer's integration; null for a JWT authorizer, which calls none.</summary>
+    public Routing.CompiledRoute? Integration => (authorizer as RequestAuthorizer)?.Integration;
+
     public async ValueTask<AuthorizerDecision> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

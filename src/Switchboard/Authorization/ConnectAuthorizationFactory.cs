@@ -7,13 +7,14 @@ using Switchboard.Routing;
 
 namespace Switchboard.Authorization;
 
-/// <summary>Builds the <c>$connect</c> route's authorizer from validated options, once at startup.</summary>
+/// <summary>Builds the <c>$connect</c> route's authorizer from validated options, once per route table.</summary>
 internal static class ConnectAuthorizationFactory
 {
     /// <summary>The named <see cref="HttpClient"/> the JWT authorizer fetches key sets with.</summary>
     public const string JwksHttpClientName = "Switchboard.Jwks";
 
-    public static ConnectAuthorization Create(AuthorizerOptions authorizer, SwitchboardOptions options, IServiceProvider services)
+    /// <summary>The authorizer of one route table; its events carry that table's <paramref name="stageVariables"/> (<see cref="RouteTable.Freeze"/>).</summary>
+    public static ConnectAuthorization Create(AuthorizerOptions authorizer, SwitchboardOptions options, IReadOnlyDictionary<string, string>? stageVariables, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(authorizer);
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +35,7 @@ internal static class ConnectAuthorizationFactory
                     Kind = IntegrationKindName.Normalize(authorizer.Integration.Type),
                 },
                 MethodArn(authorizer, options),
+                stageVariables,
                 services.GetRequiredService<RouteInvoker>(),
                 services.GetRequiredService<RouteEventFactory>());
         return new ConnectAuthorization(identitySources, options.StageVariables, implementation, time, loggers.CreateLogger<ConnectAuthorization>());

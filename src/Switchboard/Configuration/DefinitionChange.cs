@@ -7,20 +7,37 @@ namespace Switchboard.Configuration;
 /// <remarks>
 /// The one list of what a reload applies is <see cref="ReloadablePrefixes"/>: every other changed key needs a restart,
 /// and its running value is kept (<see cref="Applicable"/>), so that a snapshot is never half-applied — for example a new
-/// <c>Stage</c> with the old stage's connections, or new stage variables in integration URIs but the old ones in events.
+/// <c>Stage</c> with the old stage's connections, or a new <c>MaxConnections</c> that Kestrel's socket limit, sized
+/// from the old one at startup, does not follow.
 /// </remarks>
 internal sealed class DefinitionChange
 {
     /// <summary>
     /// The settings a reload applies: everything the route table is built from (routes with their integrations,
     /// timeouts, concurrency limits, two-way flags and the <c>$connect</c> authorizer; the selection expression; the
-    /// default integration timeout). Everything else is read once at startup by the services that use it.
+    /// stage variables; the default integration timeout) and the limits services read from <see cref="LimitsSource"/>.
+    /// Everything else is read once at startup by the services that use it — among the limits,
+    /// <c>MaxConnections</c> (it sizes Kestrel's socket limit and the file budget), <c>MaxQueuedBytesPerNode</c> (the
+    /// node's outbound budget), <c>ShutdownTimeout</c> (the host's own shutdown timeout is set from it) and <c>MaxIntegrationConnectionsPerBackend</c> (the HTTP client's connection pool is built once).
     /// </summary>
     public static readonly IReadOnlyList<string> ReloadablePrefixes =
     [
         "Switchboard:Routes",
         "Switchboard:RouteSelectionExpression",
+        "Switchboard:StageVariables",
         "Switchboard:Limits:IntegrationTimeout",
+        "Switchboard:Limits:MaxMessageBytes",
+        "Switchboard:Limits:MaxFrameBytes",
+        "Switchboard:Limits:MaxFramesPerMessage",
+        "Switchboard:Limits:MaxPostBytes",
+        "Switchboard:Limits:IdleTimeout",
+        "Switchboard:Limits:MaxConnectionDuration",
+        "Switchboard:Limits:MaxQueuedMessagesPerConnection",
+        "Switchboard:Limits:MaxQueuedBytesPerConnection",
+        "Switchboard:Limits:SlowClientTimeout",
+        "Switchboard:Limits:MaxInFlightMessagesPerConnection",
+        "Switchboard:Limits:KeepAliveInterval",
+        "Switchboard:Limits:CloseTimeout",
     ];
 
     private DefinitionChange(IReadOnlyList<string> changedKeys, IReadOnlyList<string> needsRestart, IReadOnlyDictionary<string, string?> applicable, RouteChanges routes)

@@ -24,7 +24,7 @@ namespace Switchboard.Connections;
 internal sealed class ConnectionLifetimeMonitor(
     LocalConnections local,
     IConnectionRegistry registry,
-    IOptions<SwitchboardOptions> options,
+    LimitsSource limits,
     TimeProvider time,
     NodeShutdown shutdown,
     ILogger<ConnectionLifetimeMonitor> logger) : IHostedLifecycleService, IDisposable
@@ -36,7 +36,6 @@ internal sealed class ConnectionLifetimeMonitor(
     public const string ShutdownReason = "Server shutting down";
     public const string SlowClientReason = "Client is not reading";
 
-    private readonly LimitsOptions _limits = options.Value.Limits;
     private ITimer? _timer;
     private int _sweeping;
     private Task _activityWrite = Task.CompletedTask;
@@ -80,7 +79,7 @@ internal sealed class ConnectionLifetimeMonitor(
         // Each connection leaves the table once its close handshake is over; $disconnect runs right after.
         try
         {
-            await local.WaitUntilEmptyAsync().WaitAsync(_limits.ShutdownTimeout, time, cancellationToken).ConfigureAwait(false);
+            await local.WaitUntilEmptyAsync().WaitAsync(limits.Current.ShutdownTimeout, time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
         {
@@ -108,7 +107,10 @@ internal sealed class ConnectionLifetimeMonitor(
         {
             // The monotonic clock (ConnectionSettings.ClockMs): a step of the wall clock is not time that passed.
             var nowMs = ConnectionSettings.ClockMs(time);
-            var keepAliveMs = (long)_limits.KeepAliveInterval.TotalMilliseconds;
+            // One snapshot per sweep: a reload applies at the next sweep to every open connection (a longer idle
+            // timeout keeps a connection that the old one would have closed; a shorter one closes those already over it).
+            var current = limits.Current;
+            var keepAliveMs = (long)current.KeepAliveInterval.TotalMilliseconds;
             var activity = _activityWrite.IsCompleted ? new ActivityBatch() : null;
             foreach (var connection in local.All)
             {
@@ -117,19 +119,19 @@ internal sealed class ConnectionLifetimeMonitor(
                     continue;
                 }
 
-                if (nowMs - connection.ConnectedMs >= (long)_limits.MaxConnectionDuration.TotalMilliseconds)
+                if (nowMs - connection.ConnectedMs >= (long)current.MaxConnectionDuration.TotalMilliseconds)
                 {
                     connection.TryBeginClose(new ServerClose(CloseCodes.GoingAway, MaxDurationReason, MaxDurationReason));
                     continue;
                 }
 
-                if (nowMs - connection.LastActiveMs >= (long)_limits.IdleTimeout.TotalMilliseconds)
+                if (nowMs - connection.LastActiveMs >= (long)current.IdleTimeout.TotalMilliseconds)
                 {
                     connection.TryBeginClose(new ServerClose(CloseCodes.GoingAway, IdleReason, IdleReason));
                     continue;
                 }
 
-                if (connection.IsSlowerThan(nowMs, _limits.SlowClientTimeout))
+                if (connection.IsSlowerThan(nowMs, current.SlowClientTimeout))
                 {
                     // It cannot read the close frame either: the close timeout aborts it.
                     connection.TryBeginClose(new ServerClose(CloseCodes.PolicyViolation, SlowClientReason, SlowClientReason));

@@ -6,23 +6,37 @@ namespace Switchboard.Connections;
 /// <summary>
 /// What every connection of the node shares: its outbound limits and budget, the clock and the metrics. One instance per node,
 /// referenced by each <see cref="GatewayConnection"/>, so that a connection's size does not grow with every limit.
+/// The limits are read from the current snapshot at each use, so a reload applies them to open connections: a queue
+/// bound to the next message queued, the close timeout to the next close begun.
 /// </summary>
-internal sealed class ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics, OutboundBudget outbound)
+internal sealed class ConnectionSettings(LimitsSource limits, TimeProvider time, SwitchboardMetrics metrics, OutboundBudget outbound)
 {
-    /// <summary>Settings with the outbound budget <paramref name="limits"/> derive from the memory the GC may use.</summary>
+    /// <summary>Settings with the outbound budget the startup limits derive from the memory the GC may use (the budget needs a restart).</summary>
+    public ConnectionSettings(LimitsSource limits, TimeProvider time, SwitchboardMetrics metrics)
+        : this(limits, time, metrics, new OutboundBudget(OutboundBudget.BytesFor(limits.Current, MemoryLimit.AvailableBytes)))
+    {
+    }
+
+    /// <summary>For a fixed set of limits (tests, benchmarks), with the budget they derive.</summary>
     public ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics)
-        : this(limits, time, metrics, new OutboundBudget(OutboundBudget.BytesFor(limits, MemoryLimit.AvailableBytes)))
+        : this(new LimitsSource(limits), time, metrics)
+    {
+    }
+
+    /// <summary>For a fixed set of limits and a given budget (tests).</summary>
+    public ConnectionSettings(LimitsOptions limits, TimeProvider time, SwitchboardMetrics metrics, OutboundBudget outbound)
+        : this(new LimitsSource(limits), time, metrics, outbound)
     {
     }
 
     /// <summary>See <see cref="LimitsOptions.MaxQueuedMessagesPerConnection"/>.</summary>
-    public int MaxQueuedMessages { get; } = limits.MaxQueuedMessagesPerConnection;
+    public int MaxQueuedMessages => limits.Current.MaxQueuedMessagesPerConnection;
 
     /// <summary>See <see cref="LimitsOptions.MaxQueuedBytesPerConnection"/>.</summary>
-    public long MaxQueuedBytes { get; } = limits.MaxQueuedBytesPerConnection;
+    public long MaxQueuedBytes => limits.Current.MaxQueuedBytesPerConnection;
 
     /// <summary>How long the peer has to answer a close frame before the transport is aborted.</summary>
-    public TimeSpan CloseTimeout { get; } = limits.CloseTimeout;
+    public TimeSpan CloseTimeout => limits.Current.CloseTimeout;
 
     /// <summary>What all outbound queues of the node may hold together (<see cref="LimitsOptions.MaxQueuedBytesPerNode"/>).</summary>
     public OutboundBudget Outbound { get; } = outbound;

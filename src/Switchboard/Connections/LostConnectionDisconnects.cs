@@ -128,10 +128,14 @@ internal sealed class LostConnectionDisconnects(
         {
             for (var attempt = 1; ; attempt++)
             {
-                if (routes.Current.Disconnect is not { } route || Delivered(await invoker.InvokeAsync(
-                    route, events.LostDisconnect(lost, CloseCodes.AbnormalClosure, Reason, time.GetUtcNow()), stoppingToken).ConfigureAwait(false)))
+                // Each attempt on the table of its moment: a retry after a reload uses the new $disconnect.
+                using (var lease = routes.Acquire())
                 {
-                    break;
+                    if (lease.Table.Disconnect is not { } route || Delivered(await invoker.InvokeAsync(
+                        route, events.LostDisconnect(lost, CloseCodes.AbnormalClosure, Reason, time.GetUtcNow(), lease.Table.StageVariables), stoppingToken).ConfigureAwait(false)))
+                    {
+                        break;
+                    }
                 }
 
                 if (time.GetUtcNow() + delay > lost.LostAt + _retryWindow)

@@ -52,8 +52,9 @@ internal sealed class MessageDispatcher(
         try
         {
             var now = time.GetUtcNow();
-            // The table of this moment: a reload after this line does not change this message's route.
-            var route = routes.Current.Select(body);
+            // The table of this moment: a reload after this line does not change this message's route or stage variables.
+            using var lease = routes.Acquire();
+            var route = lease.Table.Select(body);
             metrics.MessageRouted(route?.RouteKey ?? SwitchboardMetrics.NoRoute);
             if (route is null)
             {
@@ -80,7 +81,7 @@ internal sealed class MessageDispatcher(
                 return;
             }
 
-            var routeEvent = events.Message(route.RouteKey, connection, domainName, body, now);
+            var routeEvent = events.Message(route.RouteKey, connection, domainName, body, now, lease.Table.StageVariables);
             SwitchboardActivities.MessageRouted(activity, route.RouteKey, routeEvent.RequestId);
             var result = await invoker.InvokeAsync(route, routeEvent, CancellationToken.None).ConfigureAwait(false);
             if (result.Outcome != IntegrationOutcome.Succeeded)

@@ -36,14 +36,14 @@ internal sealed class WebSocketSessionHandler(
     ConnectionBudget budget,
     HandshakeGate gate,
     GatewayRateLimits rateLimits,
+    LimitsSource limits,
     ILogger<WebSocketSessionHandler> logger,
     ILoggerFactory loggers)
 {
     /// <summary>One event when a connection opens and one when it closes, in a category of their own (<see cref="Log.ConnectionsCategory"/>).</summary>
     private readonly ILogger _connectionLog = loggers.CreateLogger(Log.ConnectionsCategory);
 
-    private readonly LimitsOptions _limits = options.Value.Limits;
-    private readonly ConnectionSettings _settings = new(options.Value.Limits, time, metrics);
+    private readonly ConnectionSettings _settings = new(limits, time, metrics);
 
     /// <summary>Handshakes admitted and not yet released: open connections plus those running <c>$connect</c>.</summary>
     private int _admitted;
@@ -117,8 +117,10 @@ internal sealed class WebSocketSessionHandler(
         }
 
         var (connection, input, domainName) = opened;
-        var inFlight = new InFlightMessages(_limits.MaxInFlightMessagesPerConnection);
-        var frames = new WebSocketFrameReader(input, _limits.MaxFrameBytes, _limits.MaxMessageBytes, _limits.MaxFramesPerMessage);
+        // The in-flight bound is the connection's own for its life; the frame limits follow a reload from the next frame.
+        var applied = limits.Current;
+        var inFlight = new InFlightMessages(applied.MaxInFlightMessagesPerConnection);
+        var frames = new WebSocketFrameReader(input, applied.MaxFrameBytes, applied.MaxMessageBytes, applied.MaxFramesPerMessage);
         var aborted = upgrade.ReadAborted;
         (int Code, string Reason)? ended = null;
         // GatewayConnection.Abort aborts the transport, which ends a pending read.
@@ -127,6 +129,12 @@ internal sealed class WebSocketSessionHandler(
             while (ended is null)
             {
                 var result = await input.ReadAsync(aborted).ConfigureAwait(false);
+                if (limits.Current is var current && current != applied)
+                {
+                    applied = current;
+                    frames.UseLimits(current.MaxFrameBytes, current.MaxMessageBytes, current.MaxFramesPerMessage);
+                }
+
                 if (!frames.TryRead(result, out var frame))
                 {
                     continue;
@@ -225,9 +233,14 @@ internal sealed class WebSocketSessionHandler(
         var sourceIp = _sourceIps.Intern(client.Address);
         string? userAgent = request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null;
 
+        // One table for the whole handshake: a reload while it runs never pairs one snapshot's authorizer with another's
+        // $connect (or its stage variables).
+        using var lease = routes.Acquire();
+        var table = lease.Table;
+
         // Before the registry write too: a refused caller costs no write, and nothing can reach the id before the 101.
         AuthorizerContext? authorizer = null;
-        if (routes.Current.ConnectAuthorization is { } authorization)
+        if (table.ConnectAuthorization is { } authorization)
         {
             AuthorizerDecision decision;
             try
@@ -272,7 +285,7 @@ internal sealed class WebSocketSessionHandler(
         var removed = false;
         try
         {
-            var (connectRefusal, subProtocol) = await RunConnectRouteAsync(upgrade, client, connectionId, now, sourceIp, userAgent, authorizer).ConfigureAwait(false);
+            var (connectRefusal, subProtocol) = await RunConnectRouteAsync(table, upgrade, client, connectionId, now, sourceIp, userAgent, authorizer).ConfigureAwait(false);
             if (connectRefusal is { } refusalStatus)
             {
                 // Out of the registry before the client hears of the refusal: nothing that follows the answer finds the id.
@@ -343,9 +356,10 @@ internal sealed class WebSocketSessionHandler(
         {
             // $disconnect is the connection's last event: let its running messages finish first (each is bounded by its timeout).
             await inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
-            if (routes.Current.Disconnect is { } disconnect)
+            using var lease = routes.Acquire();
+            if (lease.Table.Disconnect is { } disconnect)
             {
-                await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow()), CancellationToken.None, connection.HandshakeLink).ConfigureAwait(false);
+                await invoker.InvokeAsync(disconnect, events.Disconnect(connection, domainName, code, reason, time.GetUtcNow(), lease.Table.StageVariables), CancellationToken.None, connection.HandshakeLink).ConfigureAwait(false);
             }
         }
         finally
@@ -409,14 +423,14 @@ internal sealed class WebSocketSessionHandler(
     /// Runs <c>$connect</c>: the subprotocol to accept ("" for none) or the status to refuse the handshake with, which
     /// the caller sends.
     /// </summary>
-    private async Task<ConnectDecision> RunConnectRouteAsync(WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
+    private async Task<ConnectDecision> RunConnectRouteAsync(RouteTable table, WebSocketUpgrade upgrade, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer)
     {
-        if (routes.Current.Connect is not { } connect)
+        if (table.Connect is not { } connect)
         {
             return new ConnectDecision(null, "");
         }
 
-        var connectEvent = events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent, authorizer);
+        var connectEvent = events.Connect(upgrade.Request, client, connectionId, now, sourceIp, userAgent, authorizer, table.StageVariables);
         SwitchboardActivities.TagHandshake(SwitchboardActivities.RequestIdTag, connectEvent.RequestId);
         var result = await invoker.InvokeAsync(connect, connectEvent, upgrade.Aborted).ConfigureAwait(false);
         var decision = ConnectDecision.For(result);

@@ -68,6 +68,9 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Information, "Switchboard stage '{Stage}': {RouteCount} route(s), WebSocket endpoint /{Stage}, management API /{Stage}/@connections")]
     public static partial void Started(ILogger logger, string stage, int routeCount);
 
+    [LoggerMessage(76, LogLevel.Warning, "Disposing an integration ({IntegrationType}) of a route table replaced by a reload failed")]
+    public static partial void RetiredIntegrationDisposeFailed(ILogger logger, string integrationType, Exception exception);
+
     [LoggerMessage(88, LogLevel.Information, "Switchboard stage '{Stage}' under Switchboard:BasePath: {RouteCount} route(s), WebSocket endpoint {WebSocketPath}, management API {ManagementPrefix}/@connections")]
     public static partial void StartedUnderBasePath(ILogger logger, string stage, int routeCount, string webSocketPath, string managementPrefix);
 

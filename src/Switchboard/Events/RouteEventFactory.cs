@@ -8,7 +8,11 @@ using Switchboard.Transport;
 
 namespace Switchboard.Events;
 
-/// <summary>Builds CONNECT, MESSAGE and DISCONNECT events the way API Gateway shapes them.</summary>
+/// <summary>
+/// Builds CONNECT, MESSAGE and DISCONNECT events the way API Gateway shapes them. Each event carries the stage
+/// variables of the route table its unit of work holds (<see cref="Routing.RouteTable.StageVariables"/>), so a reload
+/// never mixes a snapshot's integrations with another's stage variables.
+/// </summary>
 internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts hosts)
 {
     private const string ForwardedFor = "X-Forwarded-For";
@@ -30,13 +34,6 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         "X-Amzn-Trace-Id", ForwardedFor, "X-Forwarded-Port", "X-Forwarded-Proto",
     };
 
-    /// <summary>
-    /// <c>Switchboard:StageVariables</c>, copied once per configuration snapshot and shared by every event (no
-    /// allocation per event); null when there are none, so that proxy events leave the key out.
-    /// </summary>
-    private readonly IReadOnlyDictionary<string, string>? _stageVariables =
-        options.StageVariables.Count == 0 ? null : System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(options.StageVariables, StringComparer.Ordinal);
-
     /// <summary>Never the client's Host header as such: see <see cref="AllowedHosts.DomainNameFor"/>.</summary>
     public string DomainNameFor(UpgradeRequest request) => hosts.DomainNameFor(request.Headers.Host, request.LocalPort);
 
@@ -45,18 +42,18 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
     /// <paramref name="client"/> is what the client used (behind trusted proxies, what they reported): the event's
     /// <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Port</c>; <paramref name="sourceIp"/> is its address.
     /// </summary>
-    public RouteEvent Connect(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer) =>
-        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, NotCopied, authorizer, methodArn: null);
+    public RouteEvent Connect(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, AuthorizerContext? authorizer, IReadOnlyDictionary<string, string>? stageVariables) =>
+        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, NotCopied, authorizer, methodArn: null, stageVariables);
 
     /// <summary>
     /// The <c>$connect</c> authorizer's event (API Gateway's REQUEST authorizer input): the CONNECT event's request
     /// context, every handshake header including <c>Connection</c> and <c>Upgrade</c>, the stage variables and the
     /// method ARN its policy is evaluated against.
     /// </summary>
-    public RouteEvent Authorize(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, string methodArn) =>
-        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, ReplacedByGateway, authorizer: null, methodArn);
+    public RouteEvent Authorize(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, string methodArn, IReadOnlyDictionary<string, string>? stageVariables) =>
+        ConnectEvent(request, client, connectionId, now, sourceIp, userAgent, ReplacedByGateway, authorizer: null, methodArn, stageVariables);
 
-    private RouteEvent ConnectEvent(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, HashSet<string> notCopied, AuthorizerContext? authorizer, string? methodArn)
+    private RouteEvent ConnectEvent(UpgradeRequest request, ClientEndpoint client, string connectionId, DateTimeOffset now, string sourceIp, string? userAgent, HashSet<string> notCopied, AuthorizerContext? authorizer, string? methodArn, IReadOnlyDictionary<string, string>? stageVariables)
     {
         var headers = new List<KeyValuePair<string, StringValues>>(request.Headers.Count + 4);
         foreach (var header in request.Headers)
@@ -96,11 +93,11 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
             QueryString = request.Query.Count == 0 ? null : request.Query.ToList(),
             Authorizer = authorizer,
             MethodArn = methodArn,
-            StageVariables = _stageVariables,
+            StageVariables = stageVariables,
         };
     }
 
-    public RouteEvent Message(string routeKey, GatewayConnection connection, string domainName, byte[] body, DateTimeOffset now) => new()
+    public RouteEvent Message(string routeKey, GatewayConnection connection, string domainName, byte[] body, DateTimeOffset now, IReadOnlyDictionary<string, string>? stageVariables) => new()
     {
         RouteKey = routeKey,
         EventType = RouteEventType.Message,
@@ -116,21 +113,21 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         UserAgent = connection.UserAgent,
         BodyUtf8 = body,
         Authorizer = connection.Authorizer,
-        StageVariables = _stageVariables,
+        StageVariables = stageVariables,
     };
 
-    public RouteEvent Disconnect(GatewayConnection connection, string domainName, int statusCode, string reason, DateTimeOffset now) =>
-        DisconnectEvent(connection.Id, connection.ConnectedAt, connection.SourceIp, connection.UserAgent, connection.Authorizer, domainName, statusCode, reason, now);
+    public RouteEvent Disconnect(GatewayConnection connection, string domainName, int statusCode, string reason, DateTimeOffset now, IReadOnlyDictionary<string, string>? stageVariables) =>
+        DisconnectEvent(connection.Id, connection.ConnectedAt, connection.SourceIp, connection.UserAgent, connection.Authorizer, domainName, statusCode, reason, now, stageVariables);
 
     /// <summary>
     /// The <c>$disconnect</c> of a connection whose node was lost: what the registry kept of it. The domain name is the
     /// configured one (else <c>localhost</c>), as the handshake's Host is not kept, and there is no
     /// <c>requestContext.authorizer</c>, as the authorizer's answer is not kept either.
     /// </summary>
-    public RouteEvent LostDisconnect(Registry.LostConnection lost, int statusCode, string reason, DateTimeOffset now) =>
-        DisconnectEvent(lost.ConnectionId, lost.ConnectedAt, lost.SourceIp, lost.UserAgent, authorizer: null, hosts.DomainNameWithoutHandshake, statusCode, reason, now);
+    public RouteEvent LostDisconnect(Registry.LostConnection lost, int statusCode, string reason, DateTimeOffset now, IReadOnlyDictionary<string, string>? stageVariables) =>
+        DisconnectEvent(lost.ConnectionId, lost.ConnectedAt, lost.SourceIp, lost.UserAgent, authorizer: null, hosts.DomainNameWithoutHandshake, statusCode, reason, now, stageVariables);
 
-    private RouteEvent DisconnectEvent(string connectionId, DateTimeOffset connectedAt, string sourceIp, string? userAgent, AuthorizerContext? authorizer, string domainName, int statusCode, string reason, DateTimeOffset now) => new()
+    private RouteEvent DisconnectEvent(string connectionId, DateTimeOffset connectedAt, string sourceIp, string? userAgent, AuthorizerContext? authorizer, string domainName, int statusCode, string reason, DateTimeOffset now, IReadOnlyDictionary<string, string>? stageVariables) => new()
     {
         RouteKey = Routing.RouteTable.DisconnectKey,
         EventType = RouteEventType.Disconnect,
@@ -153,7 +150,7 @@ internal sealed class RouteEventFactory(SwitchboardOptions options, AllowedHosts
         DisconnectStatusCode = statusCode,
         DisconnectReason = reason,
         Authorizer = authorizer,
-        StageVariables = _stageVariables,
+        StageVariables = stageVariables,
     };
 
     /// <summary>

@@ -57,7 +57,8 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<SwitchboardMetrics>();
         services.AddSingleton(provider => new AllowedHosts(provider, configuration, provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
         services.AddSingleton(provider => new RouteEventFactory(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider.GetRequiredService<AllowedHosts>()));
-        services.AddSingleton(provider => new RouteTableSource(RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider)));
+        services.AddSingleton(provider => new RouteTableSource(RouteTableFactory.Create(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value, provider), provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RouteTableSource>>()));
+        services.AddSingleton(provider => new LimitsSource(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Limits));
         services.AddSingleton(provider => new TrustedProxies(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.TrustedProxies));
         services.AddSingleton(provider => new HandshakeOrigins(provider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Security.AllowedOrigins));
         services.AddSingleton(provider => new GatewayRateLimits(
@@ -78,7 +79,7 @@ public static class SwitchboardServiceCollectionExtensions
             provider.GetRequiredService<MeasuredBackplane>(),
             provider.GetRequiredService<NodeIdentity>(),
             provider.GetRequiredService<SwitchboardMetrics>(),
-            provider.GetRequiredService<IOptions<SwitchboardOptions>>()));
+            provider.GetRequiredService<LimitsSource>()));
         services.AddHostedService(provider => ActivatorUtilities.CreateInstance<ConnectionLifetimeMonitor>(provider, provider.GetRequiredService<MeasuredConnectionRegistry>()));
         // The host cancels its stopping after its own ShutdownTimeout (30 s by default), which would cut a longer
         // drain short; the drain's $disconnect calls may run a little past Limits:ShutdownTimeout (the connections

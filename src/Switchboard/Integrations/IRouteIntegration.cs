@@ -10,6 +10,9 @@ namespace Switchboard.Integrations;
 /// token gives <see cref="IntegrationOutcome.TimedOut"/>.</item>
 /// <item>The token is cancelled when the route's integration timeout elapses or the gateway shuts down.</item>
 /// <item>Implementations are thread-safe: one instance serves every connection concurrently.</item>
+/// <item>An integration that holds resources of its own may implement <see cref="IAsyncDisposable"/> or
+/// <see cref="IDisposable"/>: once a configuration reload has replaced its route table, it is disposed when no call of
+/// it is in flight any more, and never called again.</item>
 /// </list>
 /// </summary>
 public interface IRouteIntegration

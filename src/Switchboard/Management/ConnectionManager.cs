@@ -20,7 +20,7 @@ public sealed class ConnectionManager
     private readonly IBackplane _backplane;
     private readonly NodeIdentity _node;
     private readonly SwitchboardMetrics _metrics;
-    private readonly int _maxPostBytes;
+    private readonly LimitsSource _limits;
 
     internal ConnectionManager(
         LocalConnections local,
@@ -29,7 +29,7 @@ public sealed class ConnectionManager
         IBackplane backplane,
         NodeIdentity node,
         SwitchboardMetrics metrics,
-        IOptions<SwitchboardOptions> options)
+        LimitsSource limits)
     {
         _local = local;
         _delivery = delivery;
@@ -37,11 +37,11 @@ public sealed class ConnectionManager
         _backplane = backplane;
         _node = node;
         _metrics = metrics;
-        _maxPostBytes = options.Value.Limits.MaxPostBytes;
+        _limits = limits;
     }
 
     /// <summary>The largest payload <see cref="PostAsync"/> and <see cref="BroadcastAsync"/> accept, in bytes.</summary>
-    public int MaxPostBytes => _maxPostBytes;
+    public int MaxPostBytes => _limits.Current.MaxPostBytes;
 
     /// <summary>
     /// PostToConnection: queues <paramref name="data"/> for the connection as one text frame (binary when it is not
@@ -50,7 +50,7 @@ public sealed class ConnectionManager
     /// </summary>
     public async ValueTask<PostResult> PostAsync(string connectionId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        if (data.Length > _maxPostBytes)
+        if (data.Length > MaxPostBytes)
         {
             return PostResult.PayloadTooLarge;
         }

@@ -106,7 +106,7 @@ internal sealed class ManagementEndpoints
         {
             var authentication = options.Authentication;
             Log.ManagementAuthenticationEnabled(logger, authentication.Credentials.Count, authentication.Region, authentication.ApiKeys.Count);
-            yield return new ManagementAuthenticationCheck(authentication, services.GetRequiredService<ConnectionManager>().MaxPostBytes, logger, time);
+            yield return new ManagementAuthenticationCheck(authentication, () => services.GetRequiredService<ConnectionManager>().MaxPostBytes, logger, time);
         }
 
         yield return new ManagementRateLimitCheck(services.GetRequiredService<RateLimiting.GatewayRateLimits>(), services.GetRequiredService<SwitchboardMetrics>(), logger, time);

@@ -18,10 +18,24 @@ namespace Switchboard.Protocol;
 /// </remarks>
 internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes, int maxMessageBytes, int maxFramesPerMessage)
 {
+    private int _maxFrameBytes = maxFrameBytes;
+    private int _maxMessageBytes = maxMessageBytes;
+    private int _maxFramesPerMessage = maxFramesPerMessage;
     private byte[]? _fragments;
     private int _fragmentsLength;
     private int _fragmentCount;
     private bool _inMessage;
+
+    /// <summary>
+    /// Changes the limits (a configuration reload) from the next frame on; a message under construction is held to the
+    /// new limits for the rest of it (its bytes and frames so far count).
+    /// </summary>
+    public void UseLimits(int maxFrameBytes, int maxMessageBytes, int maxFramesPerMessage)
+    {
+        _maxFrameBytes = maxFrameBytes;
+        _maxMessageBytes = maxMessageBytes;
+        _maxFramesPerMessage = maxFramesPerMessage;
+    }
 
     /// <summary>Reads the next frame (or the end of the stream, or a protocol violation).</summary>
     public async ValueTask<InboundFrame> ReadAsync(CancellationToken cancellationToken)
@@ -149,21 +163,21 @@ internal sealed class WebSocketFrameReader(PipeReader reader, int maxFrameBytes,
                     return Violation(out frame, CloseCodes.ProtocolError, $"Unknown opcode {(int)opcode}");
             }
 
-            if (payloadLength > maxFrameBytes)
+            if (payloadLength > _maxFrameBytes)
             {
-                return Violation(out frame, CloseCodes.MessageTooBig, $"Frame exceeds {maxFrameBytes} bytes");
+                return Violation(out frame, CloseCodes.MessageTooBig, $"Frame exceeds {_maxFrameBytes} bytes");
             }
 
-            if (_fragmentsLength + payloadLength > maxMessageBytes)
+            if (_fragmentsLength + payloadLength > _maxMessageBytes)
             {
-                return Violation(out frame, CloseCodes.MessageTooBig, $"Message exceeds {maxMessageBytes} bytes");
+                return Violation(out frame, CloseCodes.MessageTooBig, $"Message exceeds {_maxMessageBytes} bytes");
             }
 
             // Empty continuations pass the byte limits: without a count, one message could last forever, at a
             // parse per frame. 1009 because the message is too big to process, counted in frames (RFC 6455 7.4.1).
-            if ((_inMessage || !fin) && _fragmentCount >= maxFramesPerMessage)
+            if ((_inMessage || !fin) && _fragmentCount >= _maxFramesPerMessage)
             {
-                return Violation(out frame, CloseCodes.MessageTooBig, $"Message exceeds {maxFramesPerMessage} frames");
+                return Violation(out frame, CloseCodes.MessageTooBig, $"Message exceeds {_maxFramesPerMessage} frames");
             }
         }
 

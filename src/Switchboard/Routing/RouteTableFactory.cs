@@ -5,7 +5,7 @@ using Switchboard.Integrations;
 
 namespace Switchboard.Routing;
 
-/// <summary>Builds the <see cref="RouteTable"/> from validated options: one integration instance per route, created once.</summary>
+/// <summary>Builds the <see cref="RouteTable"/> from validated options: one integration instance per route, created once per snapshot.</summary>
 internal static class RouteTableFactory
 {
     public static RouteTable Create(SwitchboardOptions options, IServiceProvider services)
@@ -13,6 +13,7 @@ internal static class RouteTableFactory
         var custom = new Dictionary<string, CompiledRoute>(StringComparer.Ordinal);
         CompiledRoute? connect = null, disconnect = null, defaultRoute = null;
         ConnectAuthorization? authorization = null;
+        var stageVariables = RouteTable.Freeze(options.StageVariables);
         foreach (var route in options.Routes)
         {
             var compiled = new CompiledRoute(
@@ -27,7 +28,7 @@ internal static class RouteTableFactory
             {
                 case RouteTable.ConnectKey:
                     connect = compiled;
-                    authorization = route.Authorizer is { } authorizer ? ConnectAuthorizationFactory.Create(authorizer, options, services) : null;
+                    authorization = route.Authorizer is { } authorizer ? ConnectAuthorizationFactory.Create(authorizer, options, stageVariables, services) : null;
                     break;
                 case RouteTable.DisconnectKey:
                     disconnect = compiled;
@@ -41,7 +42,7 @@ internal static class RouteTableFactory
             }
         }
 
-        return new RouteTable(RouteSelectionExpression.Parse(options.RouteSelectionExpression), custom, connect, disconnect, defaultRoute, authorization);
+        return new RouteTable(RouteSelectionExpression.Parse(options.RouteSelectionExpression), custom, connect, disconnect, defaultRoute, authorization, stageVariables);
     }
 
     private static IRouteIntegration CreateIntegration(IntegrationOptions integration, IServiceProvider services) =>

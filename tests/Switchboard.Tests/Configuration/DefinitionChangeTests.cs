@@ -97,11 +97,16 @@ public sealed class DefinitionChangeTests
     [InlineData("Switchboard:routeselectionexpression", true)]
     [InlineData("Switchboard:Limits:IntegrationTimeout", true)]
     [InlineData("Switchboard:RoutesExtra", false)]
-    [InlineData("Switchboard:StageVariables:backend", false)]
-    [InlineData("Switchboard:Limits:MaxMessageBytes", false)]
+    [InlineData("Switchboard:StageVariables:backend", true)]
+    [InlineData("Switchboard:Limits:MaxMessageBytes", true)]
+    [InlineData("Switchboard:Limits:IdleTimeout", true)]
+    [InlineData("Switchboard:Limits:MaxConnections", false)]
+    [InlineData("Switchboard:Limits:MaxIntegrationConnectionsPerBackend", false)]
+    [InlineData("Switchboard:LimitsExtra", false)]
+    [InlineData("Switchboard:RateLimits:MessagesPerConnection:PerSecond", false)]
     [InlineData("Switchboard:Registry:Provider", false)]
     [InlineData("Kestrel:Endpoints:Http:Url", false)]
-    public void IsReloadable_OnlyWhatTheRouteTableIsBuiltFrom(string key, bool reloadable) =>
+    public void IsReloadable_TheRouteTable_StageVariables_AndTheLimitsReadPerUse(string key, bool reloadable) =>
         Assert.Equal(reloadable, DefinitionChange.IsReloadable(key));
 
     private static Dictionary<string, string?> Without(Dictionary<string, string?> configuration, string prefix) =>

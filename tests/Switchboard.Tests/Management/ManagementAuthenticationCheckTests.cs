@@ -39,7 +39,7 @@ public sealed class ManagementAuthenticationCheckTests
             Credentials = new() { [AccessKeyId] = Secret, ["AKIAOTHERKEY"] = "another-secret" },
             ApiKeys = [ApiKey],
         };
-        return new ManagementAuthenticationCheck(options, MaxBodyBytes, NullLogger.Instance, time);
+        return new ManagementAuthenticationCheck(options, () => MaxBodyBytes, NullLogger.Instance, time);
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class ManagementAuthenticationCheckTests
     {
         var logger = new RecordingLogger();
         var options = new ManagementAuthenticationOptions { Credentials = new() { [AccessKeyId] = Secret }, ApiKeys = [ApiKey] };
-        var check = new ManagementAuthenticationCheck(options, MaxBodyBytes, logger, _time);
+        var check = new ManagementAuthenticationCheck(options, () => MaxBodyBytes, logger, _time);
         var wrongKey = ApiKey + "-wrong";
 
         await check.CheckAsync(Request("POST", Target, [("host", "127.0.0.1:8080"), ("x-api-key", wrongKey)], []));

@@ -33,12 +33,12 @@ internal sealed class ManagementAuthenticationCheck : IManagementAccessCheck
     private readonly Dictionary<string, string> _credentials;
     private readonly byte[][] _apiKeyHashes;
     private readonly string _region;
-    private readonly int _maxBodyBytes;
+    private readonly Func<int> _maxBodyBytes;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly LogThrottle _refusals;
 
-    public ManagementAuthenticationCheck(ManagementAuthenticationOptions options, int maxBodyBytes, ILogger logger, TimeProvider time)
+    public ManagementAuthenticationCheck(ManagementAuthenticationOptions options, Func<int> maxBodyBytes, ILogger logger, TimeProvider time)
     {
         // Access key ids are case-sensitive, as on AWS; configuration keys are not, so a copy with ordinal keys.
         _credentials = new Dictionary<string, string>(options.Credentials, StringComparer.Ordinal);
@@ -153,7 +153,7 @@ internal sealed class ManagementAuthenticationCheck : IManagementAccessCheck
             var body = await BufferBodyAsync(request, context.RequestAborted).ConfigureAwait(false);
             if (body is null)
             {
-                return new ManagementError(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException", $"Request data must not exceed {_maxBodyBytes} bytes");
+                return new ManagementError(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException", $"Request data must not exceed {_maxBodyBytes()} bytes");
             }
 
             // Always the hash of the body received: a body changed on the way no longer matches what was signed.
@@ -218,18 +218,19 @@ internal sealed class ManagementAuthenticationCheck : IManagementAccessCheck
             return [];
         }
 
-        if (request.ContentLength > _maxBodyBytes)
+        var maxBodyBytes = _maxBodyBytes();
+        if (request.ContentLength > maxBodyBytes)
         {
             return null;
         }
 
         using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
-        var chunk = new byte[Math.Min(16 * 1024, _maxBodyBytes + 1)];
+        var chunk = new byte[Math.Min(16 * 1024, maxBodyBytes + 1)];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
             buffer.Write(chunk, 0, read);
-            if (buffer.Length > _maxBodyBytes)
+            if (buffer.Length > maxBodyBytes)
             {
                 return null;
             }
