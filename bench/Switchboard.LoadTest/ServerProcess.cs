@@ -37,7 +37,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null)
+    public static ServerProcess Start(ServerKind kind, string repositoryRoot, HarnessTls? tls, bool sampleAllocations = false, bool perfMap = false, Uri? connectBackend = null, IEnumerable<string>? arguments = null)
     {
         var port = FreePort();
         var workDirectory = Path.Combine(Path.GetTempPath(), $"switchboard-loadtest-{Environment.ProcessId}-{port}");
@@ -58,7 +58,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         info.ArgumentList.Add("--Logging:LogLevel:Microsoft=Warning");
-        foreach (var argument in kind.ExtraArguments(workDirectory, connectBackend))
+        foreach (var argument in kind.ExtraArguments(workDirectory, connectBackend).Concat(arguments ?? []))
         {
             info.ArgumentList.Add(argument);
         }
@@ -117,6 +117,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     public long ResidentBytes() => ProcStat.ResidentBytes(Pid);
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>An aggressive, compacting full GC in the server (through the startup hook), then its VmRSS.</summary>
     public async Task<long> CollectAndMeasureAsync()
