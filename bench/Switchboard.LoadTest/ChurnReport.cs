@@ -113,20 +113,20 @@ internal static class ChurnReport
         text.AppendLine();
         var names = result.Checkpoints.FirstOrDefault()?.Processes.Select(process => process.Name).ToList() ?? [];
         text.AppendLine("| time | cycles | cycles/s | connects | connect p50 / p99 / max ms | live | registry | node tables | backend open | settled in | "
-            + string.Join(" | ", names.Select(name => $"{name} RSS MB / fds (client sockets)")) + " | load |");
+            + string.Join(" | ", names.Select(name => $"{name} RSS MB (after GC) / fds (client sockets)")) + " | load |");
         text.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", 11 + names.Count)));
         foreach (var c in result.Checkpoints)
         {
             text.AppendLine(
                 $"| {TimeSpan.FromSeconds(c.ElapsedSeconds):hh\\:mm\\:ss} | {c.Cycles:N0} | {c.CyclesPerSecond:N0} | {c.Connects:N0} | {c.ConnectP50Ms:0.0} / {c.ConnectP99Ms:0.0} / {c.ConnectMaxMs:0} | "
                 + $"{c.LiveSockets} | {c.Registry} | {c.NodeTables} | {c.BackendOpen} | {c.SettleMs:N0} ms | "
-                + string.Join(" | ", names.Select(name => c.Processes.FirstOrDefault(p => p.Name == name) is { } p ? $"{p.ResidentBytes / 1048576.0:0.0} / {p.OpenFiles} ({p.Connections})" : "–"))
+                + string.Join(" | ", names.Select(name => c.Processes.FirstOrDefault(p => p.Name == name) is { } p ? $"{p.ResidentBytes / 1048576.0:0.0} ({p.ResidentAfterGcBytes / 1048576.0:0.0}) / {p.OpenFiles} ({p.Connections})" : "–"))
                 + $" | {c.LoadAverage} |");
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Before the first cycle: {string.Join(", ", result.Baseline.Select(p => $"{p.Name} {p.ResidentBytes / 1048576.0:0.0} MB, {p.OpenFiles} fds"))}. "
-            + $"After the last: {string.Join(", ", result.Final.Select(p => $"{p.Name} {p.ResidentBytes / 1048576.0:0.0} MB, {p.OpenFiles} fds"))}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Before the first cycle: {string.Join(", ", result.Baseline.Select(p => $"{p.Name} {p.ResidentAfterGcBytes / 1048576.0:0.0} MB after GC, {p.OpenFiles} fds"))}. "
+            + $"After the last: {string.Join(", ", result.Final.Select(p => $"{p.Name} {p.ResidentAfterGcBytes / 1048576.0:0.0} MB after GC, {p.OpenFiles} fds"))}.");
         return text.ToString();
     }
 

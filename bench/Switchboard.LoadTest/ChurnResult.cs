@@ -1,8 +1,10 @@
 namespace Switchboard.LoadTest;
 
 /// <summary>What one gateway process (or the redis-server) used at a checkpoint.</summary>
+/// <param name="ResidentBytes">VmRSS as it was (garbage included).</param>
+/// <param name="ResidentAfterGcBytes">VmRSS right after a full compacting GC in the gateway (through the harness's startup hook): what a leak would grow; for redis-server the same as <paramref name="ResidentBytes"/>.</param>
 /// <param name="Connections">The node's own open WebSocket connections (<c>@stats</c>), one socket each; 0 for redis-server.</param>
-internal sealed record ProcessSample(string Name, int Pid, long ResidentBytes, int OpenFiles, int Connections)
+internal sealed record ProcessSample(string Name, int Pid, long ResidentBytes, long ResidentAfterGcBytes, int OpenFiles, int Connections)
 {
     /// <summary>Open files besides the client sockets: what must not grow with churn.</summary>
     public int OtherFiles => OpenFiles - Connections;

@@ -71,7 +71,7 @@ internal sealed class ChurnRun(ChurnSettings settings, string registry, Action<s
             progress($"{checkpoint.Cycles:N0} cycles ({checkpoint.CyclesPerSecond:N0}/s), connect p99 {checkpoint.ConnectP99Ms:0.0} ms; "
                 + $"live {checkpoint.LiveSockets}, registry {checkpoint.Registry}, node tables {checkpoint.NodeTables}, backend open {checkpoint.BackendOpen} "
                 + $"({(checkpoint.Agrees ? "agree" : "DISAGREE")} after {checkpoint.SettleMs:N0} ms); "
-                + string.Join(", ", checkpoint.Processes.Select(p => $"{p.Name} {p.ResidentBytes / 1048576.0:0} MB {p.OpenFiles} fds ({p.Connections} sockets)"))
+                + string.Join(", ", checkpoint.Processes.Select(p => $"{p.Name} {p.ResidentBytes / 1048576.0:0} MB ({p.ResidentAfterGcBytes / 1048576.0:0} after GC) {p.OpenFiles} fds ({p.Connections} sockets)"))
                 + $"; load {checkpoint.LoadAverage}");
         }
 
@@ -279,13 +279,17 @@ internal sealed class ChurnRun(ChurnSettings settings, string registry, Action<s
             if (!node.HasExited)
             {
                 var connections = await gateways.Management[i].TryGetConnectionCountAsync() ?? 0;
-                samples.Add(new ProcessSample(gateways.Nodes.Count == 1 ? "gateway" : $"node {i + 1}", node.Pid, node.ResidentBytes(), ProcStat.OpenFileDescriptors(node.Pid), connections));
+                var files = ProcStat.OpenFileDescriptors(node.Pid);
+                var resident = node.ResidentBytes();
+                var afterGc = await node.CollectAndMeasureAsync();
+                samples.Add(new ProcessSample(gateways.Nodes.Count == 1 ? "gateway" : $"node {i + 1}", node.Pid, resident, afterGc, files, connections));
             }
         }
 
         if (gateways.RedisPid is { } redis)
         {
-            samples.Add(new ProcessSample("redis-server", redis, ProcStat.ResidentBytes(redis), ProcStat.OpenFileDescriptors(redis), 0));
+            var resident = ProcStat.ResidentBytes(redis);
+            samples.Add(new ProcessSample("redis-server", redis, resident, resident, ProcStat.OpenFileDescriptors(redis), 0));
         }
 
         return samples;
@@ -311,7 +315,13 @@ internal sealed class ChurnRun(ChurnSettings settings, string registry, Action<s
                 .Select(point => (point.Cycles, Sample: point.Processes.FirstOrDefault(process => process.Name == name)))
                 .Where(pair => pair.Sample is not null)
                 .ToList();
-            result.Trends.Add(new Trend($"{name} RSS", "MB", series[0].Sample!.ResidentBytes / 1048576.0, series[^1].Sample!.ResidentBytes / 1048576.0,
+            if (name != "redis-server")
+            {
+                result.Trends.Add(new Trend($"{name} RSS after a full GC", "MB", series[0].Sample!.ResidentAfterGcBytes / 1048576.0, series[^1].Sample!.ResidentAfterGcBytes / 1048576.0,
+                    Slope(series.Select(pair => ((double)pair.Cycles, pair.Sample!.ResidentAfterGcBytes / 1048576.0))) * 100_000));
+            }
+
+            result.Trends.Add(new Trend($"{name} RSS as is", "MB", series[0].Sample!.ResidentBytes / 1048576.0, series[^1].Sample!.ResidentBytes / 1048576.0,
                 Slope(series.Select(pair => ((double)pair.Cycles, pair.Sample!.ResidentBytes / 1048576.0))) * 100_000));
             result.Trends.Add(new Trend($"{name} open files besides client sockets", "fds", series[0].Sample!.OtherFiles, series[^1].Sample!.OtherFiles,
                 Slope(series.Select(pair => ((double)pair.Cycles, (double)pair.Sample!.OtherFiles))) * 100_000));
