@@ -13,7 +13,7 @@ internal static class ChurnReport
     public static void Write(ChurnResult result, ChurnSettings settings, IReadOnlyList<string> arguments, string directory)
     {
         Directory.CreateDirectory(directory);
-        var commit = Commit(settings.RepositoryRoot);
+        var commit = result.Commit;
         File.WriteAllText(Path.Combine(directory, "results.md"), Markdown(result, settings, arguments, commit));
         File.WriteAllText(Path.Combine(directory, "results.json"), JsonSerializer.Serialize(new
         {
@@ -22,7 +22,7 @@ internal static class ChurnReport
             commit,
             started = result.Started,
             command = "churn " + string.Join(' ', arguments),
-            machine = Report.Machine(),
+            machine = Machine(result),
             settings = new
             {
                 durationSeconds = settings.Duration.TotalSeconds,
@@ -103,7 +103,7 @@ internal static class ChurnReport
         text.AppendLine(CultureInfo.InvariantCulture, $"Commit `{commit}`, started {result.Started:yyyy-MM-dd HH:mm} UTC. Command: `bench/churn.sh {string.Join(' ', arguments)}`.");
         text.AppendLine(CultureInfo.InvariantCulture, $"{settings.Concurrency} clients cycling, {settings.Messages} messages per cycle, ends: {settings.ResetPercent} % TCP reset, {settings.FinPercent} % FIN without close frame, the rest a close frame.");
         text.AppendLine();
-        text.AppendLine(string.Join(", ", Report.Machine().Select(pair => $"{pair.Key}: {pair.Value}")));
+        text.AppendLine(string.Join(", ", Machine(result).Select(pair => $"{pair.Key}: {pair.Value}")));
         text.AppendLine();
         text.Append(Summary(result));
         text.AppendLine();
@@ -135,7 +135,16 @@ internal static class ChurnReport
 
     private static string Number(double value) => value.ToString(Math.Abs(value) >= 100 ? "N0" : "0.00", CultureInfo.InvariantCulture);
 
-    private static string Commit(string repositoryRoot)
+    /// <summary>The machine, with the load averages of the run's start and end (not of the moment the report is written).</summary>
+    private static Dictionary<string, string> Machine(ChurnResult result)
+    {
+        var machine = Report.Machine().Where(pair => pair.Key != "load average at start").ToDictionary();
+        machine["load average at start"] = result.LoadAverageStart;
+        machine["load average at end"] = result.LoadAverageEnd;
+        return machine;
+    }
+
+    public static string Commit(string repositoryRoot)
     {
         try
         {

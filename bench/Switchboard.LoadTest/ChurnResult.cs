@@ -49,6 +49,9 @@ internal sealed class ChurnResult(string registry, int nodes)
 
     public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>The tree the run started from (<c>git describe --dirty</c>), read at the start: edits made while it runs do not count.</summary>
+    public string Commit { get; set; } = "?";
+
     public double DurationSeconds { get; set; }
 
     public long Cycles { get; set; }

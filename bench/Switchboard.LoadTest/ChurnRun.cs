@@ -46,7 +46,7 @@ internal sealed class ChurnRun(ChurnSettings settings, string registry, Action<s
         await using var backend = await IntegrationBackend.StartAsync();
         progress($"integration backend: {backend.BaseUri}");
         await using var gateways = await ChurnGateways.StartAsync(registry, settings.Nodes, backend, settings.RepositoryRoot, progress);
-        var result = new ChurnResult(registry, gateways.Nodes.Count) { LoadAverageStart = ProcStat.LoadAverage() };
+        var result = new ChurnResult(registry, gateways.Nodes.Count) { LoadAverageStart = ProcStat.LoadAverage(), Commit = ChurnReport.Commit(settings.RepositoryRoot) };
         result.Baseline = await SampleAsync(gateways);
 
         var upgrades = gateways.Nodes.Select(node => WsClient.UpgradeRequest(node.EndPoint, "/production")).ToArray();
