@@ -78,7 +78,7 @@ internal sealed class MassEvents(MassSettings settings)
                 case MassPhase.Reset:
                     foreach (var client in clients)
                     {
-                        client.Reset();
+                        client.Abort();
                     }
 
                     break;

@@ -33,6 +33,12 @@ internal static class ProcStat
         return TimeSpan.FromSeconds((utime + stime) / ClockTicksPerSecond);
     }
 
+    /// <summary>The process's open file descriptors (the entries of /proc/PID/fd).</summary>
+    public static int OpenFileDescriptors(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
+
+    /// <summary>The 1-, 5- and 15-minute load averages, as /proc/loadavg gives them.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
     public static int FileDescriptorLimit()
     {
         foreach (var line in File.ReadLines("/proc/self/limits"))

@@ -6,6 +6,13 @@ if (args.Length > 0 && args[0] == "memory-limit")
     return await MemoryLimitRun.RunAsync(args.Skip(1).ToList());
 }
 
+// churn: connect/message/disconnect cycles against the real gateway with http integrations, on SQLite or Redis
+// (ChurnRun); exit 1 when a check failed.
+if (args.Length > 0 && args[0] == "churn")
+{
+    return await RunChurnAsync(args.Skip(1).ToList());
+}
+
 // compare: starts each server in turn (a fresh process per server and connection count, in the order given),
 // runs every scenario, prints progress, then the table with ratios, and writes results.json, results.md and charts.
 // mass: thousands of connections ending at once, each phase on a fresh gateway (MassEvents).
@@ -19,6 +26,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] != "compare")
     Console.WriteLine(Settings.Usage);
     Console.WriteLine(MemoryLimitRun.Usage);
     Console.WriteLine(MassSettings.Usage);
+    Console.WriteLine();
+    Console.WriteLine(ChurnSettings.Usage);
     return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
 }
 
@@ -85,3 +94,47 @@ File.WriteAllText(Path.Combine(settings.OutputDirectory, "results.md"), report.M
 report.WriteCharts(Path.Combine(settings.OutputDirectory, "charts"));
 Console.WriteLine($"Wrote {settings.OutputDirectory}/results.json, results.md and charts/*.svg");
 return 0;
+
+static async Task<int> RunChurnAsync(List<string> arguments)
+{
+    if (arguments.Contains("--help") || arguments.Contains("-h"))
+    {
+        Console.WriteLine(ChurnSettings.Usage);
+        return 0;
+    }
+
+    ChurnSettings settings;
+    try
+    {
+        settings = ChurnSettings.Parse(arguments);
+    }
+    catch (ArgumentException exception)
+    {
+        Console.Error.WriteLine(exception.Message);
+        return 2;
+    }
+
+    if (!File.Exists(ServerKind.Switchboard.AssemblyPath(settings.RepositoryRoot)))
+    {
+        Console.Error.WriteLine($"{ServerKind.Switchboard.AssemblyPath(settings.RepositoryRoot)} is missing: build it first (bench/churn.sh does).");
+        return 2;
+    }
+
+    Console.WriteLine($"Switchboard churn soak{(settings.Label is null ? "" : $" ({settings.Label})")}");
+    Console.WriteLine(string.Join(", ", Report.Machine().Select(pair => $"{pair.Key}: {pair.Value}")));
+    var passed = true;
+    foreach (var registry in settings.Registries)
+    {
+        Console.WriteLine($"== {registry}: {settings.Duration.TotalMinutes:0.#} min, {settings.Concurrency} clients, {settings.Messages} messages per cycle");
+        var total = Stopwatch.StartNew();
+        var result = await new ChurnRun(settings, registry, line => Console.WriteLine($"[{total.Elapsed:hh\\:mm\\:ss}] {line}")).RunAsync();
+        Console.WriteLine();
+        Console.Write(ChurnReport.Summary(result));
+        var directory = settings.Registries.Count == 1 ? settings.OutputDirectory : Path.Combine(settings.OutputDirectory, registry);
+        ChurnReport.Write(result, settings, arguments, directory);
+        Console.WriteLine($"Wrote {directory}/results.md and results.json; {(result.Passed ? "every check held" : "A CHECK FAILED")}");
+        passed &= result.Passed;
+    }
+
+    return passed ? 0 : 1;
+}

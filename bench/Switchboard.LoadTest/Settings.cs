@@ -166,7 +166,7 @@ internal sealed class Settings
 
     private static double Double(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    internal static string FindRepositoryRoot()
+    public static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -17,6 +17,7 @@ internal sealed class WsClient
     private const int IpProtocolIp = 0;
     private const int IpBindAddressNoPort = 24;
     private static readonly byte[] EmptyPong = MaskedFrame(0xA, []);
+    private static readonly byte[] NormalClose = MaskedFrame(0x8, [0x03, 0xE8]);
 
     private readonly Socket _socket;
 
@@ -226,13 +227,105 @@ internal sealed class WsClient
         return SendCloseFrameAsync(code);
     }
 
-    /// <summary>Tears the TCP connection down without a close frame or FIN: a reset (SO_LINGER 0), as a crashed client's host would.</summary>
-    public void Reset()
+    /// <summary>
+    /// For a client without a receive loop (the churn scenario): reads frames until a text or binary message arrives
+    /// and returns its length; answers pings. Throws <see cref="IOException"/> when the server closes first.
+    /// </summary>
+    public async Task<int> ReadMessageAsync(CancellationToken cancellationToken)
     {
-        MarkClosed();
-        _socket.LingerState = new LingerOption(true, 0);
-        _tls?.Dispose();
-        _socket.Dispose();
+        while (true)
+        {
+            while (TryReadFrame(out var opcode, out _, out _, out var payloadLength, out var frameLength))
+            {
+                _start += frameLength;
+                switch (opcode)
+                {
+                    case 0x1 or 0x2:
+                        return payloadLength;
+                    case 0x8:
+                        throw new IOException("The server closed the connection before answering");
+                    case 0x9:
+                        await SendAsync(EmptyPong, cancellationToken);
+                        break;
+                }
+            }
+
+            MakeRoom(1024);
+            var read = await ReceiveAsync(_buffer.AsMemory(_end), cancellationToken);
+            if (read == 0)
+            {
+                throw new IOException("The server ended the connection before answering");
+            }
+
+            _end += read;
+        }
+    }
+
+    /// <summary>Closes as a well-behaved client does: a close frame (1000), then waits for the server's close frame or end of stream.</summary>
+    public async Task CloseHandshakeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(NormalClose, cancellationToken);
+            await DrainUntilClosedAsync(cancellationToken);
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    /// <summary>Ends the TCP stream without a close frame (FIN, as a client whose process exits), then waits for the server to end its side.</summary>
+    public async Task ShutdownWithoutCloseFrameAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            await DrainUntilClosedAsync(cancellationToken);
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    /// <summary>Drops the connection abruptly: a TCP reset (SO_LINGER 0), no close frame, nothing waited for.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        Close();
+    }
+
+    private async Task DrainUntilClosedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            while (TryReadFrame(out var opcode, out _, out _, out _, out var frameLength))
+            {
+                _start += frameLength;
+                if (opcode == 0x8)
+                {
+                    return;
+                }
+            }
+
+            MakeRoom(1024);
+            if (await ReceiveAsync(_buffer.AsMemory(_end), cancellationToken) is var read and > 0)
+            {
+                _end += read;
+            }
+            else
+            {
+                return;
+            }
+        }
     }
 
     public void Close()
