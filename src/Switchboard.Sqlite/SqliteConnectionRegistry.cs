@@ -203,7 +203,13 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
 
         if (_writer is not null)
         {
-            await ExecuteAsync(_writer, $"DELETE FROM connections WHERE node_id = '{_node.Id}'", CancellationToken.None).ConfigureAwait(false);
+            // An entry leaves only after its $disconnect, so what is left had none: it was still running, or the
+            // connection outlived the shutdown timeout. The next start sends it from the outbox.
+            var owed = await MoveToLostAsync($"node_id = '{_node.Id}'", CancellationToken.None).ConfigureAwait(false);
+            if (owed > 0)
+            {
+                LogStoppedOwing(_logger, owed, _path);
+            }
         }
 
         Dispose();

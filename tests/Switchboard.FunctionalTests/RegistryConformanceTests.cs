@@ -100,6 +100,35 @@ public sealed class SqliteRegistryConformanceTests : RegistryConformanceTests
     }
 
     [Fact]
+    public async Task EntriesStillHeldAtAGracefulStop_AreOwedADisconnect_AtTheNextStart_AndRemovedOnesAreNot()
+    {
+        // An entry leaves the registry only after its $disconnect: what is still there when the registry stops had
+        // none (its call was still running, or the connection outlived the shutdown timeout).
+        var path = Path.Combine(_directory.Path, "stopped.db");
+        var stoppedNode = new NodeIdentity();
+        var stopped = Create(path, node: stoppedNode);
+        await stopped.StartAsync(CancellationToken.None);
+        var closedAndDisconnected = NewRecord(stoppedNode.Id);
+        var stillHeld = NewRecord(stoppedNode.Id);
+        await stopped.AddAsync(closedAndDisconnected, CancellationToken.None);
+        await stopped.AddAsync(stillHeld, CancellationToken.None);
+        await stopped.RemoveAsync(closedAndDisconnected.ConnectionId, CancellationToken.None);
+        await stopped.StopAsync(CancellationToken.None);
+
+        var restarted = Create(path);
+        await restarted.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.Null(await restarted.GetAsync(stillHeld.ConnectionId, CancellationToken.None));
+            Assert.Equal([stillHeld.ConnectionId], (await restarted.TakeAsync(10, CancellationToken.None)).Select(l => l.ConnectionId));
+        }
+        finally
+        {
+            await restarted.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task EntriesLeftByACrashedInstance_AreOwedADisconnect_HandedOutOnce_UntilCompleted_AndAgainAfterTheNextCrash()
     {
         var path = Path.Combine(_directory.Path, "outbox.db");

@@ -172,11 +172,15 @@ public sealed class RedisRegistryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StopAsync_RemovesTheNodesEntriesAndLivenessKey()
+    public async Task StopAsync_RemovesTheNodesEntriesAndLivenessKey_MovingWhatItStillHoldsToTheOutbox()
     {
         var node = await RedisRegistryNode.StartAsync(_redis.Configuration, _prefix);
-        await node.Registry.AddAsync(Record(node.Node.Id), CancellationToken.None);
-        await node.Registry.AddAsync(Record(node.Node.Id), CancellationToken.None);
+        var disconnected = Record(node.Node.Id);
+        var stillHeld = Record(node.Node.Id);
+        await node.Registry.AddAsync(disconnected, CancellationToken.None);
+        await node.Registry.AddAsync(stillHeld, CancellationToken.None);
+        // An entry leaves only after its $disconnect: one that is still held at the stop had none.
+        await node.Registry.RemoveAsync(disconnected.ConnectionId, CancellationToken.None);
 
         await node.StopAsync();
 
@@ -186,7 +190,9 @@ public sealed class RedisRegistryTests : IAsyncLifetime
             keys.Add(key!);
         }
 
-        Assert.Empty(keys);
+        Assert.Equal([$"{_prefix}:lost"], keys);
+        var owed = await Inspect.ListRangeAsync($"{_prefix}:lost");
+        Assert.Equal(stillHeld.ConnectionId, System.Text.Json.JsonDocument.Parse((string)Assert.Single(owed)!).RootElement.GetProperty("id").GetString());
     }
 
     [Fact]
