@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Switchboard.Connections;
 using Switchboard.Protocol;
 using Switchboard.Registry;
 using Switchboard.Testing;
@@ -161,19 +162,22 @@ public sealed class MassDisconnectTests : IAsyncLifetime
         Assert.True(gateway.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout > TimeSpan.FromMinutes(2));
     }
 
-    /// <summary>Lets the backend answer once the limit is full and every connection has left the registry.</summary>
+    /// <summary>Lets the backend answer once the limit is full and every connection has ended.</summary>
     private async Task ReleaseOnceAllAreDueAsync()
     {
         await WaitUntilAllAreDueAsync();
         _release.TrySetResult();
     }
 
-    /// <summary>Waits until the limit is full and every connection has left the registry (which comes right before its <c>$disconnect</c>).</summary>
+    /// <summary>
+    /// Waits until the limit is full and every connection has ended on its node (which comes right before its
+    /// <c>$disconnect</c> is due; the registry entry stays until the <c>$disconnect</c> has run).
+    /// </summary>
     private async Task WaitUntilAllAreDueAsync()
     {
         await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref _held)), held => held >= Limit, TimeSpan.FromSeconds(30), $"{Limit} $disconnect calls in progress");
-        var registry = _gateway!.Services.GetRequiredService<IConnectionRegistry>();
-        await Eventually.UntilAsync(async () => (await registry.ListAsync(1, null, CancellationToken.None)).Items.Count, count => count == 0, TimeSpan.FromSeconds(30), "every connection to leave the registry");
+        var local = _gateway!.Services.GetRequiredService<LocalConnections>();
+        await Eventually.UntilAsync(() => Task.FromResult(local.All.Count(connection => !connection.IsClosing)), open => open == 0, TimeSpan.FromSeconds(30), "every connection to end");
     }
 
     private Task WaitForEveryDisconnectAsync() =>

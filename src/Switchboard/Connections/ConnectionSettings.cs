@@ -51,7 +51,14 @@ internal sealed class ConnectionSettings(LimitsSource limits, TimeProvider time,
     public long ClockMs() => ClockMs(Time);
 
     /// <inheritdoc cref="ClockMs()"/>
-    public static long ClockMs(TimeProvider time) => time.GetElapsedTime(0, time.GetTimestamp()).Ticks / TimeSpan.TicksPerMillisecond;
+    public static long ClockMs(TimeProvider time)
+    {
+        // In whole numbers: GetElapsedTime scales through a double, which for large timestamps (a fake clock's are
+        // ticks since year 1) lands just below a whole millisecond and truncates to the one before.
+        var timestamp = time.GetTimestamp();
+        var frequency = time.TimestampFrequency;
+        return (timestamp / frequency * 1000) + (timestamp % frequency * 1000 / frequency);
+    }
 
     public SwitchboardMetrics Metrics { get; } = metrics;
 }
