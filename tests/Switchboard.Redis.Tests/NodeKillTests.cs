@@ -70,6 +70,8 @@ public sealed class NodeKillTests(ITestOutputHelper output)
         var workers = Enumerable.Range(0, Workers).Select(worker => Task.Run(() => churn.RunAsync(worker, stop.Token))).ToList();
 
         await cluster.EventuallyAsync(() => Task.FromResult(churn.Cycles >= 30), "30 churn cycles before the kill");
+        // Kill it while one of its clients is mid-cycle (connected, posting), so the kill loses a connection.
+        await cluster.EventuallyAsync(() => Task.FromResult(churn.OpenOnVictim > 0), "a client of the node to kill in mid-cycle");
         var killedAtCycle = churn.Cycles;
         var killed = Stopwatch.StartNew();
         churn.VictimKilled = true;
@@ -144,6 +146,7 @@ public sealed class NodeKillTests(ITestOutputHelper output)
         private int _acknowledged;
         private int _acknowledgedToSurvivor;
         private int _lostSockets;
+        private int _openOnVictim;
 
         public volatile bool VictimKilled;
 
@@ -154,6 +157,9 @@ public sealed class NodeKillTests(ITestOutputHelper output)
         public int AcknowledgedToSurvivor => Volatile.Read(ref _acknowledgedToSurvivor);
 
         public int LostSockets => Volatile.Read(ref _lostSockets);
+
+        /// <summary>Clients connected to the victim whose cycle has not ended.</summary>
+        public int OpenOnVictim => Volatile.Read(ref _openOnVictim);
 
         public ConcurrentQueue<string> Violations { get; } = [];
 
@@ -186,6 +192,26 @@ public sealed class NodeKillTests(ITestOutputHelper output)
             }
 
             await using var _ = client;
+            if (node == victim)
+            {
+                Interlocked.Increment(ref _openOnVictim);
+            }
+
+            try
+            {
+                await PostAndCloseAsync(node, name, client, id);
+            }
+            finally
+            {
+                if (node == victim)
+                {
+                    Interlocked.Decrement(ref _openOnVictim);
+                }
+            }
+        }
+
+        private async Task PostAndCloseAsync(ServerProcess node, string name, TestClient client, string id)
+        {
             var acknowledged = new List<string>();
             for (var i = 0; i < 3; i++)
             {
