@@ -24,12 +24,7 @@ public sealed class ActivityTests : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?> { ["Switchboard:Limits:KeepAliveInterval"] = "00:00:00" };
         string[] routeKeys = ["$connect", "$default"];
-        for (var i = 0; i < routeKeys.Length; i++)
-        {
-            settings[$"Switchboard:Routes:{i}:RouteKey"] = routeKeys[i];
-            settings[$"Switchboard:Routes:{i}:Integration:Type"] = "inprocess";
-            settings[$"Switchboard:Routes:{i}:Integration:Handler"] = "recorder";
-        }
+        RecorderRoutes.AddTo(settings, routeKeys, twoWay: false);
 
         _gateway = await TestGateway.StartAsync(settings, switchboard =>
         {

@@ -28,14 +28,7 @@ public sealed class ClockJumpTests
 
     private async Task<(TestGateway Gateway, ConnectionLifetimeMonitor Monitor)> StartAsync(Dictionary<string, string?> settings)
     {
-        string[] routes = ["$connect", "$disconnect", "$default"];
-        for (var i = 0; i < routes.Length; i++)
-        {
-            settings[$"Switchboard:Routes:{i}:RouteKey"] = routes[i];
-            settings[$"Switchboard:Routes:{i}:Integration:Type"] = "inprocess";
-            settings[$"Switchboard:Routes:{i}:Integration:Handler"] = "recorder";
-            settings[$"Switchboard:Routes:{i}:TwoWay"] = "true";
-        }
+        RecorderRoutes.AddTo(settings, ["$connect", "$disconnect", "$default"]);
 
         var gateway = await TestGateway.StartAsync(settings, services =>
         {

@@ -48,13 +48,7 @@ public sealed class DirectUpgradeTests
     private Task<TestGateway> StartAsync(bool directUpgrade = true, Dictionary<string, string?>? extra = null, Action<ISwitchboardBuilder>? configureServices = null, Action<WebApplicationBuilder>? configureBuilder = null)
     {
         var settings = new Dictionary<string, string?>(extra ?? []) { ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false" };
-        foreach (var (routeKey, i) in new[] { "$connect", "$disconnect", "$default" }.Select((key, i) => (key, i)))
-        {
-            settings[$"Switchboard:Routes:{i}:RouteKey"] = routeKey;
-            settings[$"Switchboard:Routes:{i}:Integration:Type"] = "inprocess";
-            settings[$"Switchboard:Routes:{i}:Integration:Handler"] = "recorder";
-            settings[$"Switchboard:Routes:{i}:TwoWay"] = "true";
-        }
+        RecorderRoutes.AddTo(settings, ["$connect", "$disconnect", "$default"]);
 
         return TestGateway.StartAsync(
             settings,

@@ -33,14 +33,7 @@ public sealed class LifetimeTests
             settings[$"Switchboard:Limits:{key}"] = value;
         }
 
-        string[] routes = ["$connect", "$disconnect", "$default"];
-        for (var i = 0; i < routes.Length; i++)
-        {
-            settings[$"Switchboard:Routes:{i}:RouteKey"] = routes[i];
-            settings[$"Switchboard:Routes:{i}:Integration:Type"] = "inprocess";
-            settings[$"Switchboard:Routes:{i}:Integration:Handler"] = "recorder";
-            settings[$"Switchboard:Routes:{i}:TwoWay"] = "true";
-        }
+        RecorderRoutes.AddTo(settings, ["$connect", "$disconnect", "$default"]);
 
         var gateway = await TestGateway.StartAsync(settings, services =>
         {

@@ -34,13 +34,7 @@ public sealed class RateLimitTests
             ["Switchboard:Transport:DirectUpgrade"] = directUpgrade ? "true" : "false",
         };
         string[] routeKeys = connectRoute ? ["$connect", "$default", "echo"] : ["$default", "echo"];
-        for (var i = 0; i < routeKeys.Length; i++)
-        {
-            settings[$"Switchboard:Routes:{i}:RouteKey"] = routeKeys[i];
-            settings[$"Switchboard:Routes:{i}:Integration:Type"] = "inprocess";
-            settings[$"Switchboard:Routes:{i}:Integration:Handler"] = "recorder";
-            settings[$"Switchboard:Routes:{i}:TwoWay"] = "true";
-        }
+        RecorderRoutes.AddTo(settings, routeKeys);
 
         return TestGateway.StartAsync(settings, switchboard =>
         {
