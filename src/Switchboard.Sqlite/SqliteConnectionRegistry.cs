@@ -201,18 +201,25 @@ public sealed partial class SqliteConnectionRegistry : IConnectionRegistry, ILos
             await _writerLoop.ConfigureAwait(false);
         }
 
-        if (_writer is not null)
+        try
         {
-            // An entry leaves only after its $disconnect, so what is left had none: it was still running, or the
-            // connection outlived the shutdown timeout. The next start sends it from the outbox.
-            var owed = await MoveToLostAsync($"node_id = '{_node.Id}'", CancellationToken.None).ConfigureAwait(false);
-            if (owed > 0)
+            if (_writer is not null)
             {
-                LogStoppedOwing(_logger, owed, _path);
+                // An entry leaves only after its $disconnect, so what is left had none: it was still running, or the
+                // connection outlived the shutdown timeout. The next start sends it from the outbox. If this write fails
+                // (disk full), the rows stay in connections, which the next start moves to the outbox all the same.
+                var owed = await MoveToLostAsync($"node_id = '{_node.Id}'", CancellationToken.None).ConfigureAwait(false);
+                if (owed > 0)
+                {
+                    LogStoppedOwing(_logger, owed, _path);
+                }
             }
         }
-
-        Dispose();
+        finally
+        {
+            // The lock file is released whatever happened to the last write.
+            Dispose();
+        }
     }
 
     /// <inheritdoc />
